@@ -1,0 +1,692 @@
+//! The SQLite store: each stream's position, the events seen, gaps and cached names.
+//!
+//! A page's new events and its new position are written in one transaction,
+//! so a crash can only make the next run fetch a page again, never skip one.
+//! Events are unique by `event_id`, which makes a redelivered event a no-op.
+//! The event table is capped (oldest dropped first).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
+use serde_json::{Map, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::model::{EventType, Item, Page};
+
+/// The default number of events kept.
+pub const DEFAULT_EVENT_CAP: usize = 10_000;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS streams (
+    resource    TEXT PRIMARY KEY,
+    position    TEXT NOT NULL,
+    last_ok_at  TEXT
+);
+CREATE TABLE IF NOT EXISTS events (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id    TEXT NOT NULL UNIQUE,
+    resource    TEXT NOT NULL,
+    record_type TEXT NOT NULL,
+    record_id   INTEGER,
+    event_type  TEXT NOT NULL,
+    event_time  TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    name        TEXT,
+    owner_id    INTEGER,
+    stage_id    INTEGER,
+    raw         TEXT NOT NULL,
+    read        INTEGER NOT NULL DEFAULT 0,
+    notified    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS events_record ON events (record_type, record_id);
+CREATE INDEX IF NOT EXISTS events_unnotified ON events (notified) WHERE notified = 0;
+CREATE TABLE IF NOT EXISTS gaps (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    resource    TEXT NOT NULL,
+    since       TEXT,
+    detected_at TEXT NOT NULL,
+    dismissed   INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS names (
+    kind        TEXT NOT NULL,
+    id          INTEGER NOT NULL,
+    name        TEXT NOT NULL,
+    extra       TEXT,
+    fetched_at  TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+);
+";
+
+/// A failed store operation.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("could not open the database {path}: {reason}")]
+    Open { path: PathBuf, reason: String },
+    #[error("the database failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// What opening the store found.
+#[derive(Debug, Default)]
+pub struct OpenReport {
+    /// Where an unreadable database file was moved, if one was found.
+    pub moved_aside: Option<PathBuf>,
+}
+
+/// An event as stored.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    /// The store's own increasing id.
+    pub id: i64,
+    pub event_id: String,
+    pub resource: String,
+    pub record_type: String,
+    pub record_id: Option<i64>,
+    pub event_type: EventType,
+    pub event_time: String,
+    pub received_at: String,
+    /// The record's name, taken from an earlier event when this one lacks it.
+    pub name: Option<String>,
+    pub owner_id: Option<i64>,
+    pub stage_id: Option<i64>,
+    pub data: Value,
+    pub previous: Map<String, Value>,
+    /// The item's JSON text as received.
+    pub raw: String,
+    pub read: bool,
+}
+
+/// A gap in the history: events between `since` and `detected_at` were missed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gap {
+    pub id: i64,
+    pub resource: String,
+    /// The last successful poll before the gap, if there was one.
+    pub since: Option<String>,
+    pub detected_at: String,
+}
+
+/// Which history rows to return.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryQuery {
+    pub offset: usize,
+    pub limit: usize,
+    /// Matched case-insensitively against names and the event's JSON text.
+    pub search: Option<String>,
+    pub event_types: Vec<String>,
+    pub resources: Vec<String>,
+    pub owner_id: Option<i64>,
+    pub stage_ids: Vec<i64>,
+}
+
+/// The Dealwatch database. Safe to share between tasks; each call takes a
+/// short lock.
+pub struct Store {
+    conn: Mutex<Connection>,
+    cap: usize,
+}
+
+impl Store {
+    /// Opens or creates the database at `path`. A file that SQLite cannot
+    /// read is renamed with a `.corrupt-<time>` suffix and a new one is made,
+    /// so stored history is kept for inspection rather than deleted.
+    pub fn open(path: &Path, cap: usize) -> Result<(Store, OpenReport), StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|err| StoreError::Open {
+                path: path.to_owned(),
+                reason: format!("could not create the folder {}: {err}", dir.display()),
+            })?;
+        }
+
+        let mut report = OpenReport::default();
+        let conn = match Self::open_checked(path) {
+            Ok(conn) => conn,
+            Err(OpenFailure::Corrupt(reason)) => {
+                let aside = move_aside(path)?;
+                tracing::warn!(path = %path.display(), moved_to = %aside.display(), %reason, "database unreadable; moved aside");
+                report.moved_aside = Some(aside);
+                Self::open_checked(path).map_err(|failure| failure.into_error(path))?
+            }
+            Err(failure) => return Err(failure.into_error(path)),
+        };
+        Ok((Store::from_connection(conn, cap)?, report))
+    }
+
+    /// Opens a store that lives only as long as the process.
+    pub fn open_in_memory(cap: usize) -> Result<Store, StoreError> {
+        Store::from_connection(Connection::open_in_memory()?, cap)
+    }
+
+    fn open_checked(path: &Path) -> Result<Connection, OpenFailure> {
+        let conn = Connection::open(path).map_err(OpenFailure::from_sqlite)?;
+        let check: String = conn
+            .query_row("PRAGMA quick_check", [], |row| row.get(0))
+            .map_err(OpenFailure::from_sqlite)?;
+        if check != "ok" {
+            return Err(OpenFailure::Corrupt(check));
+        }
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+            .map_err(OpenFailure::from_sqlite)?;
+        conn.execute_batch(SCHEMA).map_err(OpenFailure::from_sqlite)?;
+        Ok(conn)
+    }
+
+    fn from_connection(conn: Connection, cap: usize) -> Result<Store, StoreError> {
+        conn.execute_batch(SCHEMA)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+            cap: cap.max(1),
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The saved position of a stream.
+    pub fn position(&self, resource: &str) -> Result<Option<String>, StoreError> {
+        let conn = self.conn();
+        let position = conn
+            .query_row("SELECT position FROM streams WHERE resource = ?1", [resource], |row| row.get(0))
+            .optional()?;
+        Ok(position)
+    }
+
+    /// The time of the stream's last successful poll.
+    pub fn last_ok_at(&self, resource: &str) -> Result<Option<String>, StoreError> {
+        let conn = self.conn();
+        let at = conn
+            .query_row("SELECT last_ok_at FROM streams WHERE resource = ?1", [resource], |row| row.get(0))
+            .optional()?;
+        Ok(at.flatten())
+    }
+
+    /// Records a successful poll that fetched nothing new and moved nowhere.
+    pub fn touch(&self, resource: &str) -> Result<(), StoreError> {
+        let conn = self.conn();
+        conn.execute(
+            "UPDATE streams SET last_ok_at = ?2 WHERE resource = ?1",
+            params![resource, now_text()],
+        )?;
+        Ok(())
+    }
+
+    /// Stores a page's events and the stream's new position in one
+    /// transaction. Returns the events that were new; those already stored
+    /// (redelivered) are skipped.
+    pub fn commit_page(&self, resource: &str, page: &Page) -> Result<Vec<StoredEvent>, StoreError> {
+        let received_at = now_text();
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut inserted = Vec::new();
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO events
+                 (event_id, resource, record_type, record_id, event_type, event_time,
+                  received_at, name, owner_id, stage_id, raw)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?;
+            let mut earlier_name = tx.prepare_cached(
+                "SELECT name FROM events WHERE record_type = ?1 AND record_id = ?2
+                 AND name IS NOT NULL ORDER BY id DESC LIMIT 1",
+            )?;
+
+            for item in &page.items {
+                let record_type = record_type_of(item, resource);
+                let record_id = item.record_id();
+                let name = match item.record_name() {
+                    Some(name) => Some(name),
+                    None => match record_id {
+                        Some(id) => earlier_name
+                            .query_row(params![record_type, id], |row| row.get(0))
+                            .optional()?,
+                        None => None,
+                    },
+                };
+                let owner_id = item.data.get("owner_id").and_then(Value::as_i64);
+                let stage_id = item.data.get("stage_id").and_then(Value::as_i64);
+                let changed = insert.execute(params![
+                    item.meta.event_id,
+                    resource,
+                    record_type,
+                    record_id,
+                    item.meta.event_type.as_str(),
+                    item.meta.event_time,
+                    received_at,
+                    name,
+                    owner_id,
+                    stage_id,
+                    item.raw,
+                ])?;
+                if changed == 1 {
+                    inserted.push(StoredEvent {
+                        id: tx.last_insert_rowid(),
+                        event_id: item.meta.event_id.clone(),
+                        resource: resource.to_owned(),
+                        record_type,
+                        record_id,
+                        event_type: item.meta.event_type.clone(),
+                        event_time: item.meta.event_time.clone(),
+                        received_at: received_at.clone(),
+                        name,
+                        owner_id,
+                        stage_id,
+                        data: item.data.clone(),
+                        previous: item.meta.previous.clone(),
+                        raw: item.raw.clone(),
+                        read: false,
+                    });
+                }
+            }
+        }
+
+        tx.execute(
+            "INSERT INTO streams (resource, position, last_ok_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (resource) DO UPDATE SET position = ?2, last_ok_at = ?3",
+            params![resource, page.position, received_at],
+        )?;
+        if !inserted.is_empty() {
+            // NOTE: an event dropped by the cap is forgotten, so a redelivery
+            // of it would be stored again. Redeliveries replay the last page,
+            // which is always far inside the cap.
+            tx.execute(
+                "DELETE FROM events WHERE id <= (SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?1)",
+                [self.cap as i64],
+            )?;
+        }
+        tx.commit()?;
+        Ok(inserted)
+    }
+
+    /// Moves a stream to a new position without events, after its old one expired.
+    pub fn set_position(&self, resource: &str, position: &str) -> Result<(), StoreError> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO streams (resource, position, last_ok_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (resource) DO UPDATE SET position = ?2, last_ok_at = ?3",
+            params![resource, position, now_text()],
+        )?;
+        Ok(())
+    }
+
+    /// Records a gap in a stream's history.
+    pub fn record_gap(&self, resource: &str, since: Option<&str>) -> Result<Gap, StoreError> {
+        let detected_at = now_text();
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO gaps (resource, since, detected_at) VALUES (?1, ?2, ?3)",
+            params![resource, since, detected_at],
+        )?;
+        Ok(Gap {
+            id: conn.last_insert_rowid(),
+            resource: resource.to_owned(),
+            since: since.map(str::to_owned),
+            detected_at,
+        })
+    }
+
+    /// Gaps not yet dismissed, newest first.
+    pub fn open_gaps(&self) -> Result<Vec<Gap>, StoreError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare(
+            "SELECT id, resource, since, detected_at FROM gaps WHERE dismissed = 0 ORDER BY id DESC",
+        )?;
+        let gaps = statement
+            .query_map([], |row| {
+                Ok(Gap {
+                    id: row.get(0)?,
+                    resource: row.get(1)?,
+                    since: row.get(2)?,
+                    detected_at: row.get(3)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(gaps)
+    }
+
+    pub fn dismiss_gaps(&self) -> Result<(), StoreError> {
+        self.conn().execute("UPDATE gaps SET dismissed = 1 WHERE dismissed = 0", [])?;
+        Ok(())
+    }
+
+    /// Events matching `query`, newest first, and the number of matching events.
+    pub fn history(&self, query: &HistoryQuery) -> Result<(Vec<StoredEvent>, usize), StoreError> {
+        let mut clauses = Vec::new();
+        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+
+        if let Some(search) = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            let pattern = format!("%{}%", escape_like(search));
+            clauses.push("(name LIKE ? ESCAPE '\\' OR raw LIKE ? ESCAPE '\\')".to_owned());
+            values.push(pattern.clone().into());
+            values.push(pattern.into());
+        }
+        push_in(&mut clauses, &mut values, "event_type", &query.event_types);
+        push_in(&mut clauses, &mut values, "resource", &query.resources);
+        if let Some(owner) = query.owner_id {
+            clauses.push("owner_id = ?".to_owned());
+            values.push(owner.into());
+        }
+        if !query.stage_ids.is_empty() {
+            let marks = vec!["?"; query.stage_ids.len()].join(", ");
+            clauses.push(format!("stage_id IN ({marks})"));
+            values.extend(query.stage_ids.iter().map(|id| rusqlite::types::Value::from(*id)));
+        }
+        let filter = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", clauses.join(" AND "))
+        };
+
+        let conn = self.conn();
+        let total: i64 = conn.query_row(
+            &format!("SELECT count(*) FROM events {filter}"),
+            params_from_iter(values.iter()),
+            |row| row.get(0),
+        )?;
+
+        let limit = query.limit.clamp(1, 500) as i64;
+        values.push(limit.into());
+        values.push((query.offset as i64).into());
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM events {filter} ORDER BY id DESC LIMIT ? OFFSET ?");
+        let mut statement = conn.prepare(&sql)?;
+        let rows = statement
+            .query_map(params_from_iter(values.iter()), event_from_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((rows, total as usize))
+    }
+
+    /// One event by its store id.
+    pub fn event(&self, id: i64) -> Result<Option<StoredEvent>, StoreError> {
+        let conn = self.conn();
+        let event = conn
+            .query_row(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"), [id], event_from_row)
+            .optional()?;
+        Ok(event)
+    }
+
+    pub fn event_count(&self) -> Result<usize, StoreError> {
+        let count: i64 = self.conn().query_row("SELECT count(*) FROM events", [], |row| row.get(0))?;
+        Ok(count as usize)
+    }
+
+    pub fn unread_count(&self) -> Result<usize, StoreError> {
+        let count: i64 =
+            self.conn().query_row("SELECT count(*) FROM events WHERE read = 0", [], |row| row.get(0))?;
+        Ok(count as usize)
+    }
+
+    /// Marks the given events read and returns the unread count.
+    pub fn mark_read(&self, ids: &[i64]) -> Result<usize, StoreError> {
+        {
+            let mut conn = self.conn();
+            let tx = conn.transaction()?;
+            {
+                let mut update = tx.prepare_cached("UPDATE events SET read = 1 WHERE id = ?1")?;
+                for id in ids {
+                    update.execute([id])?;
+                }
+            }
+            tx.commit()?;
+        }
+        self.unread_count()
+    }
+
+    /// Marks every event read.
+    pub fn mark_all_read(&self) -> Result<(), StoreError> {
+        self.conn().execute("UPDATE events SET read = 1 WHERE read = 0", [])?;
+        Ok(())
+    }
+
+    /// Events stored but not yet announced, oldest first: what a crash or a
+    /// stop interrupted before its pop-up went out.
+    pub fn unnotified(&self) -> Result<Vec<StoredEvent>, StoreError> {
+        let conn = self.conn();
+        let mut statement =
+            conn.prepare(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE notified = 0 ORDER BY id"))?;
+        let rows = statement.query_map([], event_from_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Marks events as announced (or deliberately not announced).
+    pub fn mark_notified(&self, ids: &[i64]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut update = tx.prepare_cached("UPDATE events SET notified = 1 WHERE id = ?1")?;
+            for id in ids {
+                update.execute([id])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A cached name, such as a stage's or a user's.
+    pub fn cached_name(&self, kind: &str, id: i64) -> Result<Option<(String, Option<String>)>, StoreError> {
+        let conn = self.conn();
+        let name = conn
+            .query_row("SELECT name, extra FROM names WHERE kind = ?1 AND id = ?2", params![kind, id], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .optional()?;
+        Ok(name)
+    }
+
+    /// Every cached name of one kind.
+    pub fn cached_names(&self, kind: &str) -> Result<Vec<(i64, String, Option<String>)>, StoreError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare("SELECT id, name, extra FROM names WHERE kind = ?1 ORDER BY name")?;
+        let rows = statement
+            .query_map([kind], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    pub fn put_name(&self, kind: &str, id: i64, name: &str, extra: Option<&str>) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO names (kind, id, name, extra, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (kind, id) DO UPDATE SET name = ?3, extra = ?4, fetched_at = ?5",
+            params![kind, id, name, extra, now_text()],
+        )?;
+        Ok(())
+    }
+}
+
+const EVENT_COLUMNS: &str = "id, event_id, resource, record_type, record_id, event_type, event_time, \
+                             received_at, name, owner_id, stage_id, raw, read";
+
+fn event_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredEvent> {
+    let raw: String = row.get(11)?;
+    let (data, previous) = match Item::parse(&raw) {
+        Ok(item) => (item.data, item.meta.previous),
+        Err(_) => (Value::Null, Map::new()),
+    };
+    let event_type: String = row.get(5)?;
+    Ok(StoredEvent {
+        id: row.get(0)?,
+        event_id: row.get(1)?,
+        resource: row.get(2)?,
+        record_type: row.get(3)?,
+        record_id: row.get(4)?,
+        event_type: EventType::parse(&event_type),
+        event_time: row.get(6)?,
+        received_at: row.get(7)?,
+        name: row.get(8)?,
+        owner_id: row.get(9)?,
+        stage_id: row.get(10)?,
+        data,
+        previous,
+        raw,
+        read: row.get::<_, i64>(12)? != 0,
+    })
+}
+
+fn push_in(clauses: &mut Vec<String>, values: &mut Vec<rusqlite::types::Value>, column: &str, items: &[String]) {
+    if items.is_empty() {
+        return;
+    }
+    let marks = vec!["?"; items.len()].join(", ");
+    clauses.push(format!("{column} IN ({marks})"));
+    values.extend(items.iter().map(|item| rusqlite::types::Value::from(item.clone())));
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// The record type from the item, or one derived from the stream name.
+fn record_type_of(item: &Item, resource: &str) -> String {
+    if !item.meta.record_type.is_empty() {
+        return item.meta.record_type.clone();
+    }
+    resource.strip_suffix('s').unwrap_or(resource).to_owned()
+}
+
+/// The current time as RFC 3339 UTC text, to the second.
+pub fn now_text() -> String {
+    let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| OffsetDateTime::now_utc());
+    now.format(&Rfc3339).unwrap_or_default()
+}
+
+enum OpenFailure {
+    Corrupt(String),
+    Other(String),
+}
+
+impl OpenFailure {
+    fn from_sqlite(err: rusqlite::Error) -> OpenFailure {
+        use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+        match err.sqlite_error_code() {
+            Some(NotADatabase | DatabaseCorrupt) => OpenFailure::Corrupt(err.to_string()),
+            _ => OpenFailure::Other(err.to_string()),
+        }
+    }
+
+    fn into_error(self, path: &Path) -> StoreError {
+        let reason = match self {
+            OpenFailure::Corrupt(reason) | OpenFailure::Other(reason) => reason,
+        };
+        StoreError::Open {
+            path: path.to_owned(),
+            reason,
+        }
+    }
+}
+
+/// Renames an unreadable database and its WAL files out of the way.
+fn move_aside(path: &Path) -> Result<PathBuf, StoreError> {
+    let stamp = OffsetDateTime::now_utc().unix_timestamp();
+    let aside = path.with_file_name(format!(
+        "{}.corrupt-{stamp}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("dealwatch.db")
+    ));
+    std::fs::rename(path, &aside).map_err(|err| StoreError::Open {
+        path: path.to_owned(),
+        reason: format!("the file is unreadable and could not be moved aside: {err}"),
+    })?;
+    for suffix in ["-wal", "-shm"] {
+        let side = PathBuf::from(format!("{}{suffix}", path.display()));
+        if side.exists() {
+            let _ = std::fs::rename(&side, format!("{}{suffix}", aside.display()));
+        }
+    }
+    Ok(aside)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(items: &[(&str, &str, i64)], position: &str) -> Page {
+        let items = items
+            .iter()
+            .map(|(event_id, name, id)| {
+                let raw = serde_json::json!({
+                    "data": {"id": id, "name": name, "owner_id": 5},
+                    "meta": {"type": "deal", "event_type": "updated", "event_id": event_id,
+                             "event_time": "2024-01-01T00:00:00Z", "previous": {"name": "old"}}
+                })
+                .to_string();
+                Item::parse(&raw).unwrap()
+            })
+            .collect();
+        Page {
+            items,
+            position: position.into(),
+            top: true,
+        }
+    }
+
+    #[test]
+    fn commit_is_idempotent_per_event_id() {
+        let store = Store::open_in_memory(100).unwrap();
+        let first = store.commit_page("deals", &page(&[("a", "A", 1), ("b", "B", 2)], "p1")).unwrap();
+        assert_eq!(first.len(), 2);
+        let again = store.commit_page("deals", &page(&[("b", "B", 2), ("c", "C", 3)], "p2")).unwrap();
+        assert_eq!(again.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(), ["c"]);
+        assert_eq!(store.event_count().unwrap(), 3);
+        assert_eq!(store.position("deals").unwrap().as_deref(), Some("p2"));
+    }
+
+    #[test]
+    fn cap_drops_oldest() {
+        let store = Store::open_in_memory(3).unwrap();
+        for n in 0..5 {
+            let id = format!("e{n}");
+            store.commit_page("deals", &page(&[(id.as_str(), "X", n)], "p")).unwrap();
+        }
+        let (rows, total) = store.history(&HistoryQuery { limit: 10, ..Default::default() }).unwrap();
+        assert_eq!(total, 3);
+        assert_eq!(rows.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(), ["e4", "e3", "e2"]);
+    }
+
+    #[test]
+    fn deleted_event_takes_name_from_history() {
+        let store = Store::open_in_memory(100).unwrap();
+        store.commit_page("deals", &page(&[("a", "Acme renewal", 9)], "p1")).unwrap();
+        let raw = r#"{"data":{"id":9},"meta":{"type":"deal","event_type":"deleted","event_id":"d","event_time":"2024-01-02T00:00:00Z"}}"#;
+        let deleted = Page {
+            items: vec![Item::parse(raw).unwrap()],
+            position: "p2".into(),
+            top: true,
+        };
+        let inserted = store.commit_page("deals", &deleted).unwrap();
+        assert_eq!(inserted[0].name.as_deref(), Some("Acme renewal"));
+    }
+
+    #[test]
+    fn search_escapes_wildcards() {
+        let store = Store::open_in_memory(100).unwrap();
+        store.commit_page("deals", &page(&[("a", "100% growth", 1), ("b", "Other", 2)], "p")).unwrap();
+        let query = |text: &str| HistoryQuery { limit: 10, search: Some(text.into()), ..Default::default() };
+        assert_eq!(store.history(&query("100%")).unwrap().1, 1);
+        assert_eq!(store.history(&query("%")).unwrap().1, 1);
+        assert_eq!(store.history(&query("other")).unwrap().1, 1);
+    }
+
+    #[test]
+    fn corrupt_file_is_moved_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dealwatch.db");
+        std::fs::write(&path, b"this is not a database, just some text that is long enough").unwrap();
+        let (store, report) = Store::open(&path, 10).unwrap();
+        let aside = report.moved_aside.expect("file moved aside");
+        assert!(aside.exists());
+        assert_eq!(std::fs::read(&aside).unwrap()[..8], *b"this is ");
+        assert_eq!(store.event_count().unwrap(), 0);
+    }
+
+    #[test]
+    fn unnotified_until_marked() {
+        let store = Store::open_in_memory(100).unwrap();
+        let inserted = store.commit_page("deals", &page(&[("a", "A", 1), ("b", "B", 2)], "p")).unwrap();
+        assert_eq!(store.unnotified().unwrap().len(), 2);
+        store.mark_notified(&[inserted[0].id]).unwrap();
+        let left = store.unnotified().unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].event_id, "b");
+    }
+}
