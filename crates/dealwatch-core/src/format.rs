@@ -52,6 +52,11 @@ pub trait NameLookup {
     fn stage_category(&self, _id: i64) -> Option<String> {
         None
     }
+
+    /// The id of the pipeline a stage belongs to.
+    fn stage_pipeline(&self, _id: i64) -> Option<i64> {
+        None
+    }
 }
 
 /// A lookup that knows no names.

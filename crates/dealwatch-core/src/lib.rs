@@ -5,9 +5,13 @@
 //! the terminal subcommands in `src-tauri/` are both thin layers over it.
 
 pub mod client;
+pub mod decimal;
 pub mod engine;
 pub mod format;
 pub mod model;
+pub mod names;
 pub mod paths;
+pub mod rules;
+pub mod settings;
 pub mod store;
 pub mod token;
