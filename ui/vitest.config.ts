@@ -8,6 +8,8 @@ export default defineConfig({
           name: "unit",
           include: ["src/**/*.test.ts"],
           environment: "node",
+          // Local dates in the time formatting tests are UTC dates.
+          env: { TZ: "UTC" },
         },
       },
       {

@@ -111,7 +111,7 @@ export class DetailPanel {
             "aria-label": "Close details",
             onclick: () => this.onClose(),
           },
-          "← Back",
+          "Close",
         ),
         timeElement(row.eventTime, now, "detail-time"),
       ),

@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { dirname, extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 import { build } from "vite";
 import type { MockConfig } from "../mock/backend";
 
@@ -194,4 +195,27 @@ export function callsOf(page: Page, cmd: string): Promise<unknown[]> {
 export function artifactPath(name: string): string {
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
   return join(ARTIFACTS_DIR, name);
+}
+
+/**
+ * Registers hooks that start the static server and Chromium before the file's
+ * tests and stop both after them.
+ */
+export function useBrowser(): { browser: () => Browser; url: () => string } {
+  let browser: Browser | undefined;
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  return {
+    browser: () => browser!,
+    url: () => server!.url,
+  };
 }
