@@ -188,7 +188,11 @@ export class App implements AppContext {
     const onSetup =
       this.screenName === "setup" || this.screenName === "no-keyring";
     if (!this.tokenStatus.set) {
-      this.navigate("setup");
+      const gate = this.tokenStatus.keyring.usable ? "setup" : "no-keyring";
+      // Staying on the same gate keeps its messages, such as a failed retry.
+      if (this.screenName !== gate) {
+        this.navigate(gate);
+      }
     } else if (onSetup) {
       this.navigate("history");
     }

@@ -7,8 +7,13 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll } from "vitest";
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type Page,
+} from "playwright-core";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { build } from "vite";
 import type { MockConfig } from "../mock/backend";
 
@@ -115,6 +120,9 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+/** Contexts of the running test, closed after it. */
+const openContexts = new Set<BrowserContext>();
+
 export type AppPage = {
   page: Page;
   /** Uncaught errors, console errors and CSP violations seen so far. */
@@ -138,7 +146,10 @@ export async function openApp(
     viewport: { width: options.width ?? 420, height: options.height ?? 640 },
     colorScheme: options.colorScheme ?? "light",
   });
+  openContexts.add(context);
   const page = await context.newPage();
+  // Fail a step well before the test's own timeout, so the error names it.
+  page.setDefaultTimeout(5_000);
   const problems: string[] = [];
 
   // Only the test server may be reached; anything else is a failure.
@@ -208,6 +219,10 @@ export function useBrowser(): { browser: () => Browser; url: () => string } {
   beforeAll(async () => {
     server = await startServer();
     browser = await launchBrowser();
+  });
+  afterEach(async () => {
+    await Promise.all([...openContexts].map((context) => context.close()));
+    openContexts.clear();
   });
   afterAll(async () => {
     await browser?.close();
