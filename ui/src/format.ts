@@ -209,7 +209,7 @@ export function recordKindLabel(
   return humanize(kind);
 }
 
-/** The name shown for a row, falling back to the record kind and id. */
+/** Returns the name shown for a row, falling back to the record kind and id. */
 export function rowTitle(
   row: Pick<Row, "name" | "recordType" | "resource" | "recordId">,
 ): string {

@@ -1,9 +1,9 @@
-// What the app shell gives a screen, and what a screen gives back.
+// Interfaces between the app shell and the screens it shows.
 
 import type { FilterState } from "./history/filter-state";
 import type { AppInfo, FilterOptions, Row, Settings, TokenStatus } from "./ipc";
 
-/** Screens the shell can show; `no-keyring` stands in for setup when no keyring is usable. */
+/** Screens the shell can show; `no-keyring` replaces setup when no keyring is usable. */
 export type ScreenName =
   "setup" | "no-keyring" | "history" | "settings" | "about";
 

@@ -75,10 +75,18 @@ export class FilterBar {
     this.renderPanel();
   }
 
-  /** Fills the stream and pipeline choices once `filter_options` has answered. */
+  /** Fills the stream and pipeline choices once `filter_options` has returned them. */
   setOptions(options: FilterOptions): void {
     this.options = options;
     this.renderPanel();
+  }
+
+  /** Clears the search and every filter. */
+  clearAll(): void {
+    this.searchInput.value = "";
+    this.state = emptyFilterState();
+    this.renderPanel();
+    this.onChange(this.state);
   }
 
   private setPanelOpen(open: boolean): void {

@@ -61,7 +61,7 @@ export function activeFilterCount(state: FilterState): number {
   return count;
 }
 
-/** Whether the query narrows the history at all. */
+/** Returns whether the query narrows the history at all. */
 export function isFiltered(filter: QueryFilter): boolean {
   return Object.keys(filter).length > 0;
 }

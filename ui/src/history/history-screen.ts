@@ -25,6 +25,7 @@ export class HistoryScreen implements Screen {
   private readonly markAllButton: HTMLButtonElement;
   private readonly message: HTMLElement;
   private readonly hiddenHint: HTMLElement;
+  private readonly filterBar: FilterBar;
   private hiddenNewRows = 0;
   private disposed = false;
 
@@ -50,11 +51,11 @@ export class HistoryScreen implements Screen {
 
     this.detail = new DetailPanel(() => this.closeDetail());
 
-    const filterBar = new FilterBar(app.historyFilter, (state) =>
+    this.filterBar = new FilterBar(app.historyFilter, (state) =>
       this.applyFilter(state),
     );
     void app.filterOptions().then(
-      (options) => filterBar.setOptions(options),
+      (options) => this.filterBar.setOptions(options),
       () => undefined,
     );
 
@@ -91,7 +92,7 @@ export class HistoryScreen implements Screen {
       "section",
       { class: "screen history", "aria-label": "History" },
       this.focusTarget,
-      filterBar.element,
+      this.filterBar.element,
       h("div", { class: "list-bar" }, this.countText, this.markAllButton),
       this.hiddenHint,
       this.body,
@@ -114,12 +115,13 @@ export class HistoryScreen implements Screen {
     const filter = this.store.query;
     let matching = rows;
     if (isFiltered(filter)) {
-      // The backend decides what matches, so ask it which of the new rows the
-      // current query returns; they are the newest, so they lead the first page.
+      // The backend decides what matches, so ask it which new rows the query
+      // returns. New rows are the newest, so they lead the first page.
       try {
         const page = await commands.history({
           ...filter,
           offset: 0,
+          // The margin covers rows stored after these but before this request.
           limit: rows.length + 20,
         });
         const matchingIds = new Set(page.rows.map((row) => row.id));
@@ -229,7 +231,19 @@ export class HistoryScreen implements Screen {
       count === 1
         ? "1 new change does not match the search or filters."
         : `${count} new changes do not match the search or filters.`;
-    this.hiddenHint.replaceChildren(h("span", {}, text));
+    this.hiddenHint.replaceChildren(
+      h("span", {}, text),
+      " ",
+      h(
+        "button",
+        {
+          type: "button",
+          class: "quiet",
+          onclick: () => this.filterBar.clearAll(),
+        },
+        "Show all changes",
+      ),
+    );
     this.hiddenHint.hidden = false;
   }
 

@@ -23,7 +23,7 @@ function row(id: number): Row {
   };
 }
 
-/** A backend holding rows with ids `count` down to 1, newest first. */
+/** Builds a fake backend with rows whose ids run from `count` down to 1, newest first. */
 function backend(count: number) {
   const rows = Array.from({ length: count }, (_, i) => row(count - i));
   const requests: HistoryQuery[] = [];

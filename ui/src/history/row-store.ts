@@ -20,7 +20,7 @@ export class RowStore {
   /**
    * Bumped by every reset and every insert at the front. A page response
    * requested under an older generation is dropped, because its offsets no
-   * longer match the positions in `rows`; the list asks for it again.
+   * longer match the positions in `rows`; the list requests it again.
    */
   private generation = 0;
   private pagesInFlight = new Set<number>();
@@ -157,9 +157,9 @@ export class RowStore {
 
   /** Marks the given rows read in the local copy. */
   markRead(ids: number[]): void {
-    const wanted = new Set(ids);
+    const selected = new Set(ids);
     this.rows.forEach((row, i) => {
-      if (row !== undefined && wanted.has(row.id) && !row.read) {
+      if (row !== undefined && selected.has(row.id) && !row.read) {
         this.rows[i] = { ...row, read: true };
       }
     });

@@ -18,7 +18,7 @@ export const ROW_HEIGHT = 76;
 
 export const DETAIL_PANEL_ID = "detail-panel";
 
-/** A `<time>` element showing `iso` relative to `now`, with the exact local time on hover. */
+/** Creates a `<time>` element showing `iso` relative to `now`, with the exact local time on hover. */
 export function timeElement(
   iso: string,
   now: Date,
@@ -111,7 +111,7 @@ export function renderRow(
   );
 }
 
-/** A row whose page has not arrived yet. */
+/** Renders a row whose page has not arrived yet. */
 export function renderPlaceholderRow(): HTMLElement {
   return h(
     "div",

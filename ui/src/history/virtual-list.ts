@@ -127,7 +127,7 @@ export class VirtualList {
     return null;
   }
 
-  /** The rendered element of row `index`, if it is in the DOM. */
+  /** Returns the rendered element of row `index`, if it is in the DOM. */
   elementAt(index: number): HTMLElement | undefined {
     return this.rendered.get(index);
   }
@@ -219,7 +219,7 @@ export class VirtualList {
     this.options.onRange(start, end);
   }
 
-  /** The rendered row with the smallest index above `index`, so DOM order follows the list. */
+  /** Finds the rendered row with the smallest index above `index`, so DOM order follows the list. */
   private firstRenderedAfter(index: number): HTMLElement | null {
     let best: number | null = null;
     for (const candidate of this.rendered.keys()) {

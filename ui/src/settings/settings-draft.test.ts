@@ -30,6 +30,17 @@ function draft(change: Partial<SettingsDraft> = {}): SettingsDraft {
   return { ...draftFromSettings(BASE), ...change };
 }
 
+/** Validates a changed draft and returns the settings, failing the test if it is invalid. */
+function settingsOf(change: Partial<SettingsDraft>): Settings {
+  const result = validateDraft(draft(change), BASE);
+  if (!result.ok) {
+    throw new Error(
+      `expected a valid draft, got errors ${JSON.stringify(result.errors)}`,
+    );
+  }
+  return result.settings;
+}
+
 function errorsOf(change: Partial<SettingsDraft>) {
   const result = validateDraft(draft(change), BASE);
   return result.ok ? {} : result.errors;
@@ -46,8 +57,7 @@ describe("validateDraft", () => {
     ["600", 600],
     [" 45 ", 45],
   ])("poll interval %s accepted", (text, seconds) => {
-    const result = validateDraft(draft({ pollInterval: text }), BASE);
-    expect(result.ok && result.settings.pollIntervalSecs).toBe(seconds);
+    expect(settingsOf({ pollInterval: text }).pollIntervalSecs).toBe(seconds);
   });
 
   test.each(["1", "601", "0", "", "2.5", "-5", "abc", "1e2"])(
@@ -62,13 +72,13 @@ describe("validateDraft", () => {
   });
 
   test("minimum value kept as the exact decimal string", () => {
-    const result = validateDraft(draft({ minValue: " 1000.10 " }), BASE);
-    expect(result.ok && result.settings.notifications.minValue).toBe("1000.10");
+    expect(settingsOf({ minValue: " 1000.10 " }).notifications.minValue).toBe(
+      "1000.10",
+    );
   });
 
   test("empty minimum value becomes null", () => {
-    const result = validateDraft(draft({ minValue: "" }), BASE);
-    expect(result.ok && result.settings.notifications.minValue).toBeNull();
+    expect(settingsOf({ minValue: "" }).notifications.minValue).toBeNull();
   });
 
   test.each(["1,000", "12.", ".5", "-3", "1e5", "ten"])(
@@ -98,11 +108,10 @@ describe("validateDraft", () => {
   });
 
   test("quiet hours off keep saved times when typed ones are invalid", () => {
-    const result = validateDraft(
-      draft({ quietEnabled: false, quietStart: "", quietEnd: "" }),
-      BASE,
-    );
-    expect(result.ok && result.settings.notifications.quietHours).toEqual({
+    expect(
+      settingsOf({ quietEnabled: false, quietStart: "", quietEnd: "" })
+        .notifications.quietHours,
+    ).toEqual({
       enabled: false,
       start: "22:00",
       end: "07:00",
@@ -110,11 +119,10 @@ describe("validateDraft", () => {
   });
 
   test("quiet hours overnight accepted", () => {
-    const result = validateDraft(
-      draft({ quietEnabled: true, quietStart: "23:30", quietEnd: "06:15" }),
-      BASE,
-    );
-    expect(result.ok && result.settings.notifications.quietHours).toEqual({
+    expect(
+      settingsOf({ quietEnabled: true, quietStart: "23:30", quietEnd: "06:15" })
+        .notifications.quietHours,
+    ).toEqual({
       enabled: true,
       start: "23:30",
       end: "06:15",
@@ -135,11 +143,9 @@ describe("validateDraft", () => {
   });
 
   test("web address trimmed", () => {
-    const result = validateDraft(
-      draft({ webUrl: "  http://127.0.0.1:8080  " }),
-      BASE,
+    expect(settingsOf({ webUrl: "  http://127.0.0.1:8080  " }).webUrl).toBe(
+      "http://127.0.0.1:8080",
     );
-    expect(result.ok && result.settings.webUrl).toBe("http://127.0.0.1:8080");
   });
 
   test("all errors reported at once", () => {

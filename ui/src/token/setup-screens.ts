@@ -35,7 +35,7 @@ function demoSection(app: AppContext): HTMLElement {
   );
 }
 
-/** Where the token comes from, in the words of Sell's own menus. */
+/** Lists the steps to create a token, in the words of Sell's own menus. */
 function tokenSource(): HTMLElement {
   return h(
     "ol",

@@ -18,7 +18,7 @@ test("10,000 rows scroll to the end with a small DOM", async () => {
   );
   expect(await page.locator(".row").count()).toBeLessThan(MAX_ROWS_IN_DOM);
 
-  // Every history request asks for one page, never everything.
+  // Every history request is for one page, never for everything.
   const limits = (
     (await callsOf(page, "history")) as { query: HistoryQuery }[]
   ).map((call) => call.query.limit);
@@ -74,8 +74,8 @@ test("10,000 rows scroll smoothly through the middle", async () => {
   frames.sort((a, b) => a - b);
   const median = frames[Math.floor(frames.length / 2)];
 
-  // NOTE: a loose bound, because headless Chromium on a busy CI machine has
-  // no display to pace frames; it catches a list that renders all rows.
+  // NOTE: a loose bound. Headless Chromium has no display to pace frames, and
+  // CI machines are busy, so the bound only catches a list that renders all rows.
   expect(median).toBeLessThan(50);
   expect(await page.locator(".row").count()).toBeLessThan(MAX_ROWS_IN_DOM);
 });

@@ -122,7 +122,7 @@ test("live rows outside the search show a hint", async () => {
   );
   await addRows(page, rows);
 
-  const hint = page.locator(".hidden-hint");
+  const hint = page.locator(".hidden-hint span");
   await expect
     .poll(() => hint.textContent())
     .toBe("2 new changes do not match the search or filters.");
@@ -130,6 +130,13 @@ test("live rows outside the search show a hint", async () => {
     "Zebra Imports renewal",
   ]);
   expect(await page.locator(".list-message").isHidden()).toBe(true);
+
+  await page.getByRole("button", { name: "Show all changes" }).click();
+  await expect
+    .poll(() => page.locator(".list-count").textContent())
+    .toMatch(/^103 changes/);
+  expect(await page.getByLabel("Search changes").inputValue()).toBe("");
+  expect(await page.locator(".hidden-hint").isHidden()).toBe(true);
 });
 
 test("live rows ignored duplicates", async () => {

@@ -1,5 +1,5 @@
 // An in-page stand-in for the Rust backend, for browser tests and
-// `npm run dev:mock`. It answers every command of the contract in `src/ipc.ts`
+// `npm run dev:mock`. It implements every command of the contract in `src/ipc.ts`
 // from memory, records each call, and lets a test emit events. Nothing in
 // `src/` imports it, so it never reaches the production build.
 

@@ -142,8 +142,12 @@ export function makeRow({ id, eventTime, random }: RowOptions): Row {
   const value = `${Math.floor(random() * 90 + 10) * 250}.${String(cents).padStart(2, "0")}`;
   const oldValue = `${Math.floor(random() * 90 + 10) * 250}.00`;
   const roll = random();
-  const eventType =
-    roll < 0.12 ? "created" : roll < 0.18 ? "deleted" : "updated";
+  let eventType = "updated";
+  if (roll < 0.12) {
+    eventType = "created";
+  } else if (roll < 0.18) {
+    eventType = "deleted";
+  }
   const recordId = 40_000 + id;
 
   const changes: Row["changes"] = [];
@@ -216,7 +220,7 @@ export function makeRows(count: number, now: Date, seed = 7): Row[] {
 /** Text that runs script if anything renders it as HTML. */
 export const HOSTILE_TEXT = `"><img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>`;
 
-/** A row with markup in every text field the UI shows. */
+/** Builds a row with markup in every text field the UI shows. */
 export function hostileRow(id: number, eventTime: string): Row {
   return {
     id,
