@@ -170,8 +170,10 @@ async fn expired_position_records_a_gap_and_reanchors() {
     let last_ok = store.last_ok_at("deals").unwrap().expect("a successful poll is recorded");
     engine.shutdown().await;
 
-    sim.advance_clock(Duration::from_secs(73 * 3600));
+    // Events made after the last poll expire unseen: that is the gap.
     push_deals(&sim, "deals", 4..6);
+    sim.advance_clock(Duration::from_secs(73 * 3600));
+    push_deals(&sim, "deals", 6..8);
     let (engine, mut events) = start(&sim, store.clone(), config(&["deals"], StartFrom::Tail));
     let gap = wait_for(&mut events, |event| match event {
         EngineEvent::Gap(gap) => Some(gap),
@@ -183,7 +185,7 @@ async fn expired_position_records_a_gap_and_reanchors() {
     wait_drained(&mut events, "deals").await;
     assert_eq!(store.open_gaps().unwrap().len(), 1);
 
-    let after = push_deals(&sim, "deals", 6..8);
+    let after = push_deals(&sim, "deals", 8..10);
     engine.check_now().await;
     assert_eq!(changes_until_drained(&mut events, "deals").await, after, "polling goes on from the top");
     engine.shutdown().await;
@@ -191,13 +193,22 @@ async fn expired_position_records_a_gap_and_reanchors() {
 
 async fn token_error_stops_without_retrying(forbidden: bool) {
     let sim = simulator().await;
-    if forbidden {
+    let first_token = if forbidden {
         sim.set_forbidden(true);
+        sim.token()
     } else {
-        sim.set_token("a-new-token");
-    }
+        "a-revoked-token".to_owned()
+    };
     let store = memory_store();
-    let (engine, mut events) = start(&sim, store.clone(), config(&["deals"], StartFrom::Tail));
+    let client = Client::new(
+        &ClientConfig {
+            api_url: sim.url(),
+            timeout: Duration::from_secs(5),
+        },
+        Token::new(&first_token),
+    )
+    .unwrap();
+    let (engine, mut events) = Engine::start(client, store.clone(), config(&["deals"], StartFrom::Tail));
     let expected = if forbidden { StreamState::Forbidden } else { StreamState::TokenRejected };
     let state = wait_for(&mut events, |event| match event {
         EngineEvent::State { state, .. } if state.needs_token() => Some(state),
@@ -212,10 +223,8 @@ async fn token_error_stops_without_retrying(forbidden: bool) {
     let ids = push_deals(&sim, "deals", 1..3);
     if forbidden {
         sim.set_forbidden(false);
-        engine.set_token(Token::new(&sim.token()));
-    } else {
-        engine.set_token(Token::new("a-new-token"));
     }
+    engine.set_token(Token::new(&sim.token()));
     assert_eq!(changes_until_drained(&mut events, "deals").await, ids, "polling resumes with a new token");
     engine.shutdown().await;
 }

@@ -236,6 +236,7 @@ async fn expired_position_is_reported_as_a_gap() {
     command.args(["tail", "--once", "--resume", "--from", "tail"]);
     assert!(run(command).await.status.success());
 
+    sim.push_event("deals", "updated", json!({"id": 1, "name": "Missed"}), Some(json!({"name": "Old"})));
     sim.advance_clock(Duration::from_secs(80 * 3600));
     let mut command = dealwatch(&sim, dir.path());
     command.args(["tail", "--once", "--resume"]);

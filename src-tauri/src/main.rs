@@ -5,6 +5,8 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod cli;
+#[cfg(feature = "desktop")]
+mod desktop;
 mod exit;
 mod logging;
 mod simulate;
@@ -64,5 +66,5 @@ fn run_app(_demo: bool, _hidden: bool) -> Result<(), Exit> {
 
 #[cfg(feature = "desktop")]
 fn run_app(demo: bool, hidden: bool) -> Result<(), Exit> {
-    Err(Exit::usage(format!("the desktop app is not built yet (demo={demo}, hidden={hidden})")))
+    desktop::run(demo, hidden)
 }
