@@ -6,6 +6,7 @@ import {
   eventTypeLabel,
   formatChange,
   formatClockTime,
+  formatDateTime,
   formatExactTime,
   formatMoney,
   formatRelativeTime,
@@ -284,5 +285,14 @@ describe("prettyJson", () => {
   test("same content after parsing", () => {
     const source = '{"a":[1,2,{"b":"x\\ny"}],"c":-0.25e2,"d":"\\u00e9"}';
     expect(JSON.parse(prettyJson(source))).toEqual(JSON.parse(source));
+  });
+});
+
+describe("formatDateTime", () => {
+  test("date and minutes without seconds", () => {
+    const text = formatDateTime("2026-03-15T09:05:07Z", "en-GB", "UTC");
+    expect(text).toContain("2026");
+    expect(text).toContain("09:05");
+    expect(text).not.toContain("09:05:07");
   });
 });

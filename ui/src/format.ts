@@ -108,6 +108,24 @@ export function formatExactTime(
   return format.format(new Date(time));
 }
 
+/** Formats `iso` as a local date and time without seconds, such as "Mar 15, 2026, 9:00 AM". */
+export function formatDateTime(
+  iso: string,
+  locale?: string,
+  timeZone?: string,
+): string {
+  const time = Date.parse(iso);
+  if (Number.isNaN(time)) {
+    return iso;
+  }
+  const format = new Intl.DateTimeFormat(locale, {
+    dateStyle: "medium",
+    timeStyle: "short",
+    timeZone,
+  });
+  return format.format(new Date(time));
+}
+
 /** Formats the local time of day of `iso`, such as "14:32". */
 export function formatClockTime(
   iso: string,

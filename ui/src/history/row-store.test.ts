@@ -168,7 +168,7 @@ describe("RowStore", () => {
       kind: "store",
       message: "database is locked",
     });
-    expect(store.error).not.toBeNull();
+    expect(store.error).toBe("database is locked");
     expect(store.loaded).toBe(false);
   });
 

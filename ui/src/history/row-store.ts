@@ -2,7 +2,12 @@
 // matching rows, filled page by page as the list scrolls. New rows from the
 // live event are put in front of it without refetching.
 
-import type { HistoryPage, HistoryQuery, Row } from "../ipc";
+import {
+  toCommandError,
+  type HistoryPage,
+  type HistoryQuery,
+  type Row,
+} from "../ipc";
 
 export type QueryFilter = Omit<HistoryQuery, "offset" | "limit">;
 
@@ -109,7 +114,7 @@ export class RowStore {
     } catch (error) {
       if (generation === this.generation) {
         this.pagesInFlight.delete(page);
-        this.error = error instanceof Error ? error.message : String(error);
+        this.error = toCommandError(error).message;
         this.onError(error);
       }
       return;

@@ -1,7 +1,7 @@
 // Turns the backend's connection status into the words and the fixing action
 // that the status bar shows. Pure, so each state is unit-tested.
 
-import { formatClockTime, formatRelativeTime } from "../format";
+import { formatClockTime, formatDateTime, formatRelativeTime } from "../format";
 import type { Status } from "../ipc";
 
 export type StatusTone = "ok" | "busy" | "warning" | "error" | "paused";
@@ -131,7 +131,7 @@ export function describeGap(status: Status): GapDescription | null {
   const { since, detectedAt } = status.gap;
   const text =
     since === null
-      ? "Some changes may be missing: the saved stream position expired."
-      : `Changes since ${formatClockTime(since)} may be missing: the saved stream position expired.`;
+      ? "Some changes may be missing because the saved stream position expired."
+      : `Changes since ${formatDateTime(since)} may be missing because the saved stream position expired.`;
   return { text, detectedAt };
 }

@@ -2,7 +2,7 @@
 // it, and a notice when changes may be missing.
 
 import { h, replaceChildren } from "../dom";
-import { formatExactTime } from "../format";
+import { formatExactTime, formatRelativeTime } from "../format";
 import { commands, toCommandError, type Status } from "../ipc";
 import {
   describeGap,
@@ -118,11 +118,17 @@ export class StatusBar {
         { role: "status" },
         gap.text,
         " ",
+        "Noticed ",
         h(
           "time",
-          { datetime: gap.detectedAt, title: formatExactTime(gap.detectedAt) },
-          "Noticed at " + formatExactTime(gap.detectedAt),
+          {
+            datetime: gap.detectedAt,
+            title: formatExactTime(gap.detectedAt),
+            "data-relative": true,
+          },
+          formatRelativeTime(gap.detectedAt, new Date()),
         ),
+        ".",
       ),
       h(
         "button",

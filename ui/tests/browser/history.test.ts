@@ -199,3 +199,31 @@ test("history detail in a wide window", async () => {
   expect(await page.locator(".list-scroll").isVisible()).toBe(true);
   await page.screenshot({ path: artifactPath("history-wide-detail.png") });
 });
+
+test("history load error offers a retry", async () => {
+  const { page } = await openApp(suite.browser(), suite.url(), {
+    rows: 20,
+    failures: { history: { kind: "store", message: "database is locked" } },
+  });
+  const message = page.locator(".list-message");
+  await expect
+    .poll(() => message.locator("p").textContent())
+    .toBe("Could not load the history: database is locked");
+
+  await page.evaluate(() => delete window.__dealwatchMock!.failures.history);
+  await message.getByRole("button", { name: "Try again" }).click();
+
+  await page.locator(".row:not(.placeholder)").first().waitFor();
+  expect(await message.isHidden()).toBe(true);
+});
+
+test("empty history explains itself", async () => {
+  const { page, problems } = await openApp(suite.browser(), suite.url(), {
+    rows: 0,
+  });
+  await expect
+    .poll(() => page.locator(".list-message").textContent())
+    .toContain("No changes yet.");
+  expect(await page.locator(".list-count").textContent()).toBe("0 changes");
+  expect(problems).toEqual([]);
+});
