@@ -27,6 +27,7 @@ export class HistoryScreen implements Screen {
   private readonly hiddenHint: HTMLElement;
   private readonly filterBar: FilterBar;
   private hiddenNewRows = 0;
+  private rowsBeforeLoad: Row[] = [];
   private disposed = false;
 
   constructor(private readonly app: AppContext) {
@@ -108,7 +109,13 @@ export class HistoryScreen implements Screen {
 
   /** Handles rows from the live event: inserts those matching the query at the top. */
   async onChanges(rows: Row[]): Promise<void> {
-    if (!this.store.loaded || rows.length === 0) {
+    if (rows.length === 0) {
+      return;
+    }
+    if (!this.store.loaded) {
+      // The first page may have been read before these rows were stored, so
+      // keep them until it arrives. Later events are newer, so they go first.
+      this.rowsBeforeLoad = [...rows, ...this.rowsBeforeLoad];
       return;
     }
 
@@ -175,6 +182,12 @@ export class HistoryScreen implements Screen {
       this.list.refresh();
     }
     this.updateCounts();
+
+    if (this.store.loaded && this.rowsBeforeLoad.length > 0) {
+      const rows = this.rowsBeforeLoad;
+      this.rowsBeforeLoad = [];
+      void this.onChanges(rows);
+    }
 
     if (this.store.loaded && this.store.total === 0) {
       const text = isFiltered(this.store.query)

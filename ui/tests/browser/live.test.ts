@@ -1,7 +1,7 @@
 import type { Page } from "playwright-core";
 import { expect, test } from "vitest";
 import type { Row } from "../../src/ipc";
-import { openApp, useBrowser } from "./harness";
+import { callsOf, openApp, useBrowser } from "./harness";
 
 const suite = useBrowser();
 
@@ -139,7 +139,7 @@ test("live rows outside the search show a hint", async () => {
   expect(await page.locator(".hidden-hint").isHidden()).toBe(true);
 });
 
-test("live rows ignored duplicates", async () => {
+test("live duplicate rows are ignored", async () => {
   const { page } = await openApp(suite.browser(), suite.url(), { rows: 20 });
   await page.locator(".row:not(.placeholder)").first().waitFor();
   const existing = await page.evaluate(() =>
@@ -155,4 +155,23 @@ test("live rows ignored duplicates", async () => {
   expect(await page.locator(".list-count").textContent()).toMatch(
     /^20 changes/,
   );
+});
+
+test("live rows during the first load are kept", async () => {
+  const { page, problems } = await openApp(suite.browser(), suite.url(), {
+    rows: 20,
+    delays: { history: 800 },
+  });
+  await expect.poll(() => callsOf(page, "history")).toHaveLength(1);
+
+  await addRows(page, await newRows(page, 1, () => "Arrived during load"));
+
+  const first = page.locator('.row[aria-posinset="1"] .row-name');
+  await expect
+    .poll(() => first.textContent(), { timeout: 5_000 })
+    .toBe("Arrived during load");
+  expect(await page.locator(".list-count").textContent()).toMatch(
+    /^21 changes/,
+  );
+  expect(problems).toEqual([]);
 });

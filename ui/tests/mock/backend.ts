@@ -33,6 +33,12 @@ export type MockConfig = {
   status?: Partial<Status>;
   /** Errors that commands reject with, by command name. */
   failures?: Record<string, CommandError>;
+  /**
+   * Delays in milliseconds before a command's result is returned, by command
+   * name. The result is computed at once, as a backend that read its data
+   * before a slow reply would.
+   */
+  delays?: Record<string, number>;
   demo?: boolean;
 };
 
@@ -202,6 +208,13 @@ export function installMockBackend(config: MockConfig = {}): MockHandle {
         return Promise.reject(failure);
       }
       const command = commands[cmd];
+      const delay = config.delays?.[cmd];
+      if (command !== undefined && delay !== undefined) {
+        const result = command(payload);
+        return new Promise((resolve) =>
+          setTimeout(() => resolve(result), delay),
+        );
+      }
       if (command === undefined) {
         return Promise.reject({
           kind: "unknown_command",
