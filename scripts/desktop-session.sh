@@ -35,6 +35,9 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 
+# Toolchains keep finding their files after HOME changes.
+export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
+export npm_config_cache="${npm_config_cache:-$HOME/.npm}"
 export DISPLAY=":$display_number"
 export HOME="$session_dir/home"
 export XDG_RUNTIME_DIR="$session_dir/runtime"

@@ -322,6 +322,11 @@ pub struct PopupText {
     pub body: String,
 }
 
+/// Fields Sell updates along with others, such as the time of a stage
+/// change. A pop-up leaves them out unless nothing else changed.
+pub const BOOKKEEPING_FIELDS: &[&str] =
+    &["last_stage_change_at", "last_stage_change_by_id", "updated_at", "last_activity_at"];
+
 /// The pop-up for one change:
 /// - "Website Redesign — updated" / "Value: 50.00 → 100.00 USD · Name: Website → Website Redesign";
 /// - "New deal: Acme renewal — 1,200.00 EUR";
@@ -368,11 +373,21 @@ pub fn popup_text(event: &StoredEvent, names: &dyn NameLookup) -> PopupText {
                 .and_then(|stage| names.stage_category(stage))
                 .filter(|category| category == "won" || category == "lost");
             let verb = outcome.unwrap_or_else(|| event.event_type.as_str().to_owned());
-            let body = if changes.is_empty() {
-                "No field changes were listed.".to_owned()
-            } else {
-                changes.iter().map(FieldChange::line).collect::<Vec<_>>().join(" · ")
-            };
+            let meaningful: Vec<&FieldChange> =
+                changes.iter().filter(|c| !BOOKKEEPING_FIELDS.contains(&c.field.as_str())).collect();
+            let shown = if meaningful.is_empty() { changes.iter().collect() } else { meaningful };
+            let mut parts: Vec<String> = shown.iter().map(|change| change.line()).collect();
+            if parts.is_empty() {
+                parts.push("No field changes were listed.".to_owned());
+            }
+            // The owner gives a stage move or value change its context.
+            if kind == "deal" && !event.previous.contains_key("owner_id") {
+                let owner = event.data.get("owner_id").and_then(Value::as_i64);
+                if let Some(name) = owner.and_then(|id| names.name(NameKind::User, id)) {
+                    parts.push(format!("Owner: {name}"));
+                }
+            }
+            let body = parts.join(" · ");
             PopupText {
                 title: format!("{title} — {verb}"),
                 body,
@@ -551,6 +566,13 @@ mod tests {
         let popup = popup_text(&e, &Names);
         assert_eq!(popup.title, "X — won");
         assert_eq!(popup.body, "Stage: Qualified → Won · Owner: — → Dana Reyes");
+
+        let moved = event(
+            json!({"id": 1, "name": "X", "stage_id": 2, "owner_id": 7, "last_stage_change_at": "b"}),
+            "updated",
+            json!({"stage_id": 1, "last_stage_change_at": "a"}),
+        );
+        assert_eq!(popup_text(&moved, &Names).body, "Stage: Qualified → Won · Owner: Dana Reyes");
     }
 
     #[test]

@@ -1,0 +1,441 @@
+//! The tray app in a private desktop session, with real components: gnome-keyring
+//! as the Secret Service, dunst as the notification server, WebKitGTK for the
+//! window (driven through tauri-driver), and the simulator over loopback.
+//!
+//! Every test here is ignored by a plain `cargo test`, because each needs the
+//! session that `scripts/desktop-session.sh` sets up. `make test-desktop` runs
+//! them inside it, one at a time, since they share one notification server.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use dealwatch_sim::{SimConfig, Simulator};
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_dealwatch");
+const FIXTURE: &str = include_str!("fixtures/deal-updated.json");
+/// Debian's Python, which has the `dbus` module (python3-dbus).
+const PYTHON: &str = "/usr/bin/python3";
+const TRAY_MENU: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/tray-menu.py");
+
+/// A running app with its own data and config directories.
+struct App {
+    child: Child,
+    dirs: tempfile::TempDir,
+}
+
+impl App {
+    fn data_dir(&self) -> PathBuf {
+        self.dirs.path().join("data")
+    }
+
+    fn config_dir(&self) -> PathBuf {
+        self.dirs.path().join("config")
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dirs.path().join("app.log")).unwrap_or_default()
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    fn wait_exit(&mut self, timeout: Duration) -> Option<i32> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status.code().unwrap_or(-1));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        None
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// How an app is started.
+struct Launch<'a> {
+    sim: &'a Simulator,
+    token_env: bool,
+    args: &'a [&'a str],
+    env: Vec<(&'a str, String)>,
+}
+
+impl<'a> Launch<'a> {
+    fn new(sim: &'a Simulator) -> Launch<'a> {
+        Launch {
+            sim,
+            token_env: true,
+            args: &[],
+            env: Vec::new(),
+        }
+    }
+
+    fn start(self) -> App {
+        let dirs = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dirs.path().join("config")).unwrap();
+        // A short poll interval keeps the tests quick.
+        std::fs::write(dirs.path().join("config/settings.json"), r#"{"pollIntervalSecs": 2}"#).unwrap();
+        let log = std::fs::File::create(dirs.path().join("app.log")).unwrap();
+
+        let mut command = Command::new(BIN);
+        command
+            .args(self.args)
+            .env("DEALWATCH_API_URL", self.sim.url())
+            .env("DEALWATCH_DATA_DIR", dirs.path().join("data"))
+            .env("DEALWATCH_CONFIG_DIR", dirs.path().join("config"))
+            .env("DEALWATCH_LOG", "info")
+            .env_remove("DEALWATCH_TOKEN")
+            .stdout(Stdio::null())
+            .stderr(log);
+        if self.token_env {
+            command.env("DEALWATCH_TOKEN", self.sim.token());
+        }
+        for (key, value) in self.env {
+            command.env(key, value);
+        }
+        App {
+            child: command.spawn().expect("the app starts"),
+            dirs,
+        }
+    }
+}
+
+async fn simulator() -> Simulator {
+    Simulator::start(SimConfig::default()).await.expect("simulator starts")
+}
+
+fn run(program: &str, args: &[&str]) -> Output {
+    Command::new(program).args(args).output().unwrap_or_else(|err| panic!("{program} runs: {err}"))
+}
+
+/// Polls `check` until it returns `Some`, for at most `timeout`.
+async fn wait_until<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+/// Waits until the app has polled the stream twice, so it is past its
+/// first (catch-up) poll and later events are announced one by one.
+async fn wait_polling(sim: &Simulator, stream: &str) {
+    let start = sim.stats(stream).requests;
+    wait_until(Duration::from_secs(30), "the app to poll", || (sim.stats(stream).requests >= start + 2).then_some(())).await;
+}
+
+/// A pop-up as dunst recorded it.
+#[derive(Debug, Clone, PartialEq)]
+struct Popup {
+    id: i64,
+    app: String,
+    summary: String,
+    body: String,
+}
+
+/// Every pop-up dunst has shown, oldest first. dunst lists a pop-up in its
+/// history only once it is closed, so all are closed first.
+fn dunst_history() -> Vec<Popup> {
+    run("dunstctl", &["close-all"]);
+    let output = run("dunstctl", &["history"]);
+    let history: Value = serde_json::from_slice(&output.stdout).expect("dunstctl history is JSON");
+    let mut popups: Vec<Popup> = history["data"][0]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|n| Popup {
+            id: n["id"]["data"].as_i64().unwrap_or_default(),
+            app: n["appname"]["data"].as_str().unwrap_or_default().to_owned(),
+            summary: n["summary"]["data"].as_str().unwrap_or_default().to_owned(),
+            body: n["body"]["data"].as_str().unwrap_or_default().to_owned(),
+        })
+        .collect();
+    popups.sort_by_key(|p| p.id);
+    popups
+}
+
+/// Pop-ups since a mark, so tests sharing one dunst see only their own.
+struct Popups {
+    after: i64,
+}
+
+impl Popups {
+    fn mark() -> Popups {
+        Popups {
+            after: dunst_history().last().map(|p| p.id).unwrap_or(0),
+        }
+    }
+
+    fn now(&self) -> Vec<Popup> {
+        dunst_history().into_iter().filter(|p| p.id > self.after).collect()
+    }
+
+    async fn wait(&self, count: usize) -> Vec<Popup> {
+        wait_until(Duration::from_secs(20), &format!("{count} pop-up(s)"), || {
+            let seen = self.now();
+            (seen.len() >= count).then_some(seen)
+        })
+        .await
+    }
+}
+
+fn fixture_item() -> String {
+    let page: Value = serde_json::from_str(FIXTURE).unwrap();
+    page["items"][0].to_string()
+}
+
+fn update(id: i64, name: &str, old_name: &str) -> (Value, Value) {
+    (
+        json!({"id": id, "name": name, "value": "10.00", "currency": "EUR", "owner_id": null}),
+        json!({"name": old_name}),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private desktop session: run make test-desktop"]
+async fn popup_shows_documented_update() {
+    let popups_seen = Popups::mark();
+    let sim = simulator().await;
+    let app = Launch::new(&sim).start();
+    wait_polling(&sim, "deals").await;
+
+    sim.push_raw("deals", &fixture_item());
+    let popups = popups_seen.wait(1).await;
+    assert_eq!(popups.len(), 1, "{popups:?}");
+    assert_eq!(popups[0].app, "Dealwatch");
+    assert_eq!(popups[0].summary, "Website Redesign — updated");
+    assert!(
+        popups[0].body.starts_with("Value: 50.00 → 100.00 USD · Name: Website → Website Redesign"),
+        "{:?}\n{}",
+        popups[0].body,
+        app.log()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private desktop session: run make test-desktop"]
+async fn burst_becomes_one_summary() {
+    let popups_seen = Popups::mark();
+    let sim = simulator().await;
+    let _app = Launch::new(&sim).start();
+    wait_polling(&sim, "deals").await;
+
+    for id in 1..=12 {
+        let (data, previous) = update(id, &format!("Deal {id}"), "Old");
+        sim.push_event("deals", "updated", data, Some(previous));
+    }
+    let popups = popups_seen.wait(1).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let popups_later = popups_seen.now();
+    assert_eq!(popups_later.len(), 1, "one summary, not one pop-up per change: {popups_later:?}");
+    assert_eq!(popups[0].summary, "12 deal changes");
+    assert_eq!(popups[0].body, "Deal 12, Deal 11 and 10 more");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private desktop session: run make test-desktop"]
+async fn markup_characters_read_exactly() {
+    let popups_seen = Popups::mark();
+    let sim = simulator().await;
+    let _app = Launch::new(&sim).start();
+    wait_polling(&sim, "deals").await;
+
+    let name = "R&D <Ops> 🚀 \"Q4\" 'x'";
+    let (data, previous) = update(5, name, "A & B <i>");
+    sim.push_event("deals", "updated", data, Some(previous));
+    let popups = popups_seen.wait(1).await;
+    assert_eq!(popups[0].summary, format!("{name} — updated"));
+    assert_eq!(popups[0].body, format!("Name: A & B <i> → {name}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private desktop session: run make test-desktop"]
+async fn token_in_keyring_is_shared_and_never_written() {
+    let token = format!("kr-{}-token", std::process::id());
+    let sim = simulator().await;
+    sim.set_token(&token);
+
+    let mut set = Command::new(BIN)
+        .args(["token", "set"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut set.stdin.take().unwrap(), format!("{token}\n").as_bytes()).unwrap();
+    let set = set.wait_with_output().unwrap();
+    assert!(set.status.success(), "token set: {}", String::from_utf8_lossy(&set.stderr));
+
+    let status = Command::new(BIN).args(["token", "status"]).env_remove("DEALWATCH_TOKEN").output().unwrap();
+    assert!(status.status.success(), "another process reads the stored token");
+    assert!(String::from_utf8_lossy(&status.stdout).contains("A token is stored"));
+    assert!(!String::from_utf8_lossy(&status.stdout).contains(&token), "status never prints the token");
+
+    let lookup = run("secret-tool", &["lookup", "service", "dealwatch", "username", "default"]);
+    assert_eq!(String::from_utf8_lossy(&lookup.stdout).trim(), token, "secret-tool finds the entry");
+
+    let popups_seen = Popups::mark();
+    let mut launch = Launch::new(&sim);
+    launch.token_env = false;
+    let mut app = launch.start();
+    wait_polling(&sim, "deals").await;
+    sim.push_raw("deals", &fixture_item());
+    let popups = popups_seen.wait(1).await;
+    assert_eq!(popups[0].summary, "Website Redesign — updated", "the app polled with the keyring's token");
+    assert!(app.is_running());
+
+    let log = app.log();
+    for dir in [app.data_dir(), app.config_dir()] {
+        assert_no_secret(&dir, &token);
+    }
+    assert!(!log.contains(&token), "the token is in the app's log");
+    drop(app);
+
+    let clear = run(BIN, &["token", "clear"]);
+    assert!(clear.status.success());
+    let status = Command::new(BIN).args(["token", "status"]).env_remove("DEALWATCH_TOKEN").output().unwrap();
+    assert_eq!(status.status.code(), Some(1), "no token after clear");
+}
+
+fn assert_no_secret(dir: &Path, secret: &str) {
+    for entry in walk(dir) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        let found = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
+        assert!(!found, "the token was written to {}", entry.display());
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return files };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private desktop session: run make test-desktop"]
+async fn quit_from_tray_menu_exits_cleanly() {
+    let sim = simulator().await;
+    let mut app = Launch::new(&sim).start();
+    wait_polling(&sim, "deals").await;
+
+    let pid = app.pid().to_string();
+    let listed = run(PYTHON, &[TRAY_MENU, &pid, "list"]);
+    let menu = String::from_utf8_lossy(&listed.stdout).into_owned();
+    for label in ["Open Dealwatch", "Pause notifications", "Check now", "Start at login", "Quit"] {
+        assert!(menu.contains(label), "menu has {label:?}: {menu}");
+    }
+    assert!(menu.contains("disabled\tConnected"), "a disabled status line: {menu}");
+
+    let clicked = run(PYTHON, &[TRAY_MENU, &pid, "click", "Quit"]);
+    assert!(clicked.status.success(), "{}", String::from_utf8_lossy(&clicked.stderr));
+    assert_eq!(app.wait_exit(Duration::from_secs(10)), Some(0), "Quit ends the app with code 0");
+    assert!(app.log().contains("quit chosen from the tray menu"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private desktop session: run make test-desktop"]
+async fn pause_from_tray_stops_popups_but_records() {
+    let popups_seen = Popups::mark();
+    let sim = simulator().await;
+    let app = Launch::new(&sim).start();
+    wait_polling(&sim, "deals").await;
+    let pid = app.pid().to_string();
+    assert!(run(PYTHON, &[TRAY_MENU, &pid, "click", "Pause notifications"]).status.success());
+    wait_until(Duration::from_secs(5), "the menu to offer Resume", || {
+        let listed = run(PYTHON, &[TRAY_MENU, &pid, "list"]);
+        String::from_utf8_lossy(&listed.stdout).contains("Resume notifications").then_some(())
+    })
+    .await;
+
+    let (data, previous) = update(1, "Paused deal", "Old");
+    sim.push_event("deals", "updated", data, Some(previous));
+    wait_polling(&sim, "deals").await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(popups_seen.now().is_empty(), "no pop-up while paused");
+
+    assert!(run(PYTHON, &[TRAY_MENU, &pid, "click", "Resume notifications"]).status.success());
+    let (data, previous) = update(2, "Resumed deal", "Old");
+    sim.push_event("deals", "updated", data, Some(previous));
+    let popups = popups_seen.wait(1).await;
+    assert_eq!(popups[0].summary, "Resumed deal — updated", "the paused change is not announced late");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private desktop session: run make test-desktop"]
+async fn second_launch_shows_first_window() {
+    let sim = simulator().await;
+    // A stand-in tray host, so that --hidden really starts without a window.
+    let mut watcher = Command::new(PYTHON)
+        .args([
+            "-c",
+            "import dbus, time; b = dbus.SessionBus(); b.request_name('org.kde.StatusNotifierWatcher'); time.sleep(60)",
+        ])
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let mut launch = Launch::new(&sim);
+    launch.args = &["--hidden"];
+    let mut first = launch.start();
+    wait_polling(&sim, "deals").await;
+    assert!(visible_windows().is_empty(), "--hidden starts without a window");
+
+    let second = Command::new(BIN)
+        .env("DEALWATCH_API_URL", sim.url())
+        .env("DEALWATCH_TOKEN", sim.token())
+        .output()
+        .unwrap();
+    assert_eq!(second.status.code(), Some(0), "the second launch exits");
+    let windows = wait_until(Duration::from_secs(10), "the first instance's window", || {
+        Some(visible_windows()).filter(|w| !w.is_empty())
+    })
+    .await;
+    assert_eq!(windows.len(), 1);
+    assert!(first.is_running(), "the first instance keeps running");
+    let _ = watcher.kill();
+    let _ = watcher.wait();
+}
+
+fn visible_windows() -> Vec<String> {
+    let output = run("xdotool", &["search", "--onlyvisible", "--name", "^Dealwatch$"]);
+    String::from_utf8_lossy(&output.stdout).lines().map(str::to_owned).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private desktop session: run make test-desktop"]
+async fn disabled_dbus_does_not_panic() {
+    let sim = simulator().await;
+    let mut launch = Launch::new(&sim);
+    launch.env.push(("DBUS_SESSION_BUS_ADDRESS", "disabled:".into()));
+    let mut app = launch.start();
+    wait_polling(&sim, "deals").await;
+    sim.push_raw("deals", &fixture_item());
+    wait_polling(&sim, "deals").await;
+    assert!(app.is_running(), "the app runs without D-Bus: {}", app.log());
+    assert!(!app.log().contains("panicked"), "{}", app.log());
+}
