@@ -439,3 +439,157 @@ async fn disabled_dbus_does_not_panic() {
     assert!(app.is_running(), "the app runs without D-Bus: {}", app.log());
     assert!(!app.log().contains("panicked"), "{}", app.log());
 }
+
+/// A WebDriver session on the real app window, through tauri-driver and
+/// WebKitWebDriver. The app inherits tauri-driver's environment.
+struct Driver {
+    process: Child,
+    http: reqwest::Client,
+    base: String,
+    session: String,
+    dirs: tempfile::TempDir,
+}
+
+impl Driver {
+    /// Starts tauri-driver, optionally inside a bare D-Bus session (no
+    /// notification server, no Secret Service), and opens the app.
+    async fn start(sim: &Simulator, bare_bus: bool) -> Driver {
+        let port = free_port();
+        let dirs = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dirs.path().join("config")).unwrap();
+        std::fs::write(dirs.path().join("config/settings.json"), r#"{"pollIntervalSecs": 2}"#).unwrap();
+        let log = std::fs::File::create(dirs.path().join("app.log")).unwrap();
+        let driver = format!("{}/.cargo/bin/tauri-driver", std::env::var("CARGO_HOME").map(|h| h.trim_end_matches("/.cargo").to_owned()).unwrap_or_default());
+        let driver = if Path::new(&driver).exists() { driver } else { "tauri-driver".to_owned() };
+        let mut command = if bare_bus {
+            let mut command = Command::new("dbus-run-session");
+            command.args([
+                &format!("--config-file={}/../tests/desktop/bare-session.conf", env!("CARGO_MANIFEST_DIR")),
+                "--",
+                &driver,
+            ]);
+            command
+        } else {
+            Command::new(&driver)
+        };
+        let process = command
+            .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
+            .env("DEALWATCH_API_URL", sim.url())
+            .env("DEALWATCH_TOKEN", sim.token())
+            .env("DEALWATCH_DATA_DIR", dirs.path().join("data"))
+            .env("DEALWATCH_CONFIG_DIR", dirs.path().join("config"))
+            .env("DEALWATCH_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("tauri-driver starts (cargo install tauri-driver --version 2.1.0 --locked)");
+        let http = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}");
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "wry",
+            "tauri:options": {"application": BIN}
+        }}});
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let session = loop {
+            let response = http.post(format!("{base}/session")).json(&capabilities).send().await;
+            if let Ok(response) = response {
+                let body: Value = response.json().await.unwrap_or(Value::Null);
+                if let Some(id) = body["value"]["sessionId"].as_str() {
+                    break id.to_owned();
+                }
+            }
+            assert!(Instant::now() < deadline, "no WebDriver session within 30 s");
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        };
+        Driver { process, http, base, session, dirs }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dirs.path().join("app.log")).unwrap_or_default()
+    }
+
+    async fn command(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let response = self.http.request(method, url).json(&body).send().await.expect("WebDriver answers");
+        response.json::<Value>().await.expect("WebDriver answers JSON")["value"].clone()
+    }
+
+    async fn script(&self, source: &str) -> Value {
+        self.command(reqwest::Method::POST, "/execute/sync", json!({"script": source, "args": []})).await
+    }
+
+    async fn text(&self) -> String {
+        self.script("return document.body ? document.body.innerText : ''").await.as_str().unwrap_or_default().to_owned()
+    }
+
+    async fn wait_text(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let text = self.text().await;
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(Instant::now() < deadline, "the window never showed {needle:?}; it shows:\n{text}\n{}", self.log());
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+
+    async fn screenshot(&self, name: &str) {
+        use base64::Engine as _;
+        let data = self.command(reqwest::Method::GET, "/screenshot", Value::Null).await;
+        let png = base64::engine::general_purpose::STANDARD.decode(data.as_str().unwrap_or_default()).expect("a base64 PNG");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../artifacts/desktop");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), &png).unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "the screenshot is a PNG");
+    }
+
+    async fn close(mut self) {
+        let url = format!("{}/session/{}", self.base, self.session);
+        let _ = self.http.delete(url).send().await;
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private desktop session: run make test-desktop"]
+async fn window_shows_change_with_old_and_new() {
+    let sim = simulator().await;
+    let driver = Driver::start(&sim, false).await;
+    driver.wait_text("Connected").await;
+
+    sim.push_raw("deals", &fixture_item());
+    let text = driver.wait_text("Website Redesign").await;
+    assert!(text.contains("50.00"), "old value shown: {text}");
+    assert!(text.contains("100.00 USD"), "new value shown: {text}");
+    let struck = driver
+        .script("return Array.from(document.querySelectorAll('del')).map(e => e.textContent).join('|')")
+        .await;
+    assert!(struck.as_str().unwrap_or_default().contains("Website"), "old values are struck through: {struck}");
+    driver.screenshot("window.png").await;
+    driver.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private desktop session: run make test-desktop"]
+async fn without_notification_server_window_still_updates() {
+    let sim = simulator().await;
+    let driver = Driver::start(&sim, true).await;
+    driver.wait_text("Connected").await;
+
+    sim.push_raw("deals", &fixture_item());
+    driver.wait_text("Website Redesign").await;
+    let (data, previous) = update(7, "Second change", "Before");
+    sim.push_event("deals", "updated", data, Some(previous));
+    driver.wait_text("Second change").await;
+
+    let log = driver.log();
+    assert_eq!(log.matches("no notification server").count(), 1, "one warning, not one per pop-up:\n{log}");
+    assert!(!log.contains("panicked"), "{log}");
+    driver.close().await;
+}
