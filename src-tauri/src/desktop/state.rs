@@ -275,8 +275,9 @@ impl App {
     }
 
     /// Sends the pop-ups for a stream's changes that have not been announced
-    /// yet. Events are marked announced whether or not they got a pop-up,
-    /// so none is announced twice, even across a crash and restart.
+    /// yet. Events are marked announced before their pop-ups are queued, and
+    /// whether or not they get one, so that no pop-up repeats: a crash in
+    /// between can lose a pop-up but never show one twice.
     async fn announce(self: &Arc<Self>, resource: &str, catch_up: bool) {
         let session = self.session();
         let pending: Vec<_> = match session.store.unnotified() {
@@ -290,6 +291,10 @@ impl App {
             return;
         }
         let ids: Vec<i64> = pending.iter().map(|e| e.id).collect();
+        if let Err(err) = session.store.mark_notified(&ids) {
+            tracing::error!(%err, "could not mark events as announced; skipping their pop-ups so none repeats");
+            return;
+        }
 
         if !self.is_paused() {
             let settings = self.settings.lock().unwrap_or_else(|p| p.into_inner()).clone();
@@ -308,9 +313,6 @@ impl App {
             for popup in popups {
                 self.notifier.send(&self.handle, popup);
             }
-        }
-        if let Err(err) = session.store.mark_notified(&ids) {
-            tracing::error!(%err, "could not mark events as announced");
         }
     }
 
