@@ -87,7 +87,11 @@ impl<'a> Launch<'a> {
         let dirs = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dirs.path().join("config")).unwrap();
         // A short poll interval keeps the tests quick.
-        std::fs::write(dirs.path().join("config/settings.json"), r#"{"pollIntervalSecs": 2}"#).unwrap();
+        std::fs::write(
+            dirs.path().join("config/settings.json"),
+            r#"{"pollIntervalSecs": 2}"#,
+        )
+        .unwrap();
         let log = std::fs::File::create(dirs.path().join("app.log")).unwrap();
 
         let mut command = Command::new(BIN);
@@ -114,11 +118,16 @@ impl<'a> Launch<'a> {
 }
 
 async fn simulator() -> Simulator {
-    Simulator::start(SimConfig::default()).await.expect("simulator starts")
+    Simulator::start(SimConfig::default())
+        .await
+        .expect("simulator starts")
 }
 
 fn run(program: &str, args: &[&str]) -> Output {
-    Command::new(program).args(args).output().unwrap_or_else(|err| panic!("{program} runs: {err}"))
+    Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|err| panic!("{program} runs: {err}"))
 }
 
 /// Polls `check` until it returns `Some`, for at most `timeout`.
@@ -137,7 +146,10 @@ async fn wait_until<T>(timeout: Duration, what: &str, mut check: impl FnMut() ->
 /// first (catch-up) poll and later events are announced one by one.
 async fn wait_polling(sim: &Simulator, stream: &str) {
     let start = sim.stats(stream).requests;
-    wait_until(Duration::from_secs(30), "the app to poll", || (sim.stats(stream).requests >= start + 2).then_some(())).await;
+    wait_until(Duration::from_secs(30), "the app to poll", || {
+        (sim.stats(stream).requests >= start + 2).then_some(())
+    })
+    .await;
 }
 
 /// A pop-up as dunst recorded it.
@@ -184,14 +196,21 @@ impl Popups {
     }
 
     fn now(&self) -> Vec<Popup> {
-        dunst_history().into_iter().filter(|p| p.id > self.after).collect()
+        dunst_history()
+            .into_iter()
+            .filter(|p| p.id > self.after)
+            .collect()
     }
 
     async fn wait(&self, count: usize) -> Vec<Popup> {
-        wait_until(Duration::from_secs(20), &format!("{count} pop-up(s)"), || {
-            let seen = self.now();
-            (seen.len() >= count).then_some(seen)
-        })
+        wait_until(
+            Duration::from_secs(20),
+            &format!("{count} pop-up(s)"),
+            || {
+                let seen = self.now();
+                (seen.len() >= count).then_some(seen)
+            },
+        )
         .await
     }
 }
@@ -222,7 +241,9 @@ async fn popup_shows_documented_update() {
     assert_eq!(popups[0].app, "Dealwatch");
     assert_eq!(popups[0].summary, "Website Redesign — updated");
     assert!(
-        popups[0].body.starts_with("Value: 50.00 → 100.00 USD · Name: Website → Website Redesign"),
+        popups[0]
+            .body
+            .starts_with("Value: 50.00 → 100.00 USD · Name: Website → Website Redesign"),
         "{:?}\n{}",
         popups[0].body,
         app.log()
@@ -244,7 +265,11 @@ async fn burst_becomes_one_summary() {
     let popups = popups_seen.wait(1).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     let popups_later = popups_seen.now();
-    assert_eq!(popups_later.len(), 1, "one summary, not one pop-up per change: {popups_later:?}");
+    assert_eq!(
+        popups_later.len(),
+        1,
+        "one summary, not one pop-up per change: {popups_later:?}"
+    );
     assert_eq!(popups[0].summary, "12 deal changes");
     assert_eq!(popups[0].body, "Deal 12, Deal 11 and 10 more");
 }
@@ -279,17 +304,42 @@ async fn token_in_keyring_is_shared_and_never_written() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::io::Write::write_all(&mut set.stdin.take().unwrap(), format!("{token}\n").as_bytes()).unwrap();
+    std::io::Write::write_all(
+        &mut set.stdin.take().unwrap(),
+        format!("{token}\n").as_bytes(),
+    )
+    .unwrap();
     let set = set.wait_with_output().unwrap();
-    assert!(set.status.success(), "token set: {}", String::from_utf8_lossy(&set.stderr));
+    assert!(
+        set.status.success(),
+        "token set: {}",
+        String::from_utf8_lossy(&set.stderr)
+    );
 
-    let status = Command::new(BIN).args(["token", "status"]).env_remove("DEALWATCH_TOKEN").output().unwrap();
-    assert!(status.status.success(), "another process reads the stored token");
+    let status = Command::new(BIN)
+        .args(["token", "status"])
+        .env_remove("DEALWATCH_TOKEN")
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "another process reads the stored token"
+    );
     assert!(String::from_utf8_lossy(&status.stdout).contains("A token is stored"));
-    assert!(!String::from_utf8_lossy(&status.stdout).contains(&token), "status never prints the token");
+    assert!(
+        !String::from_utf8_lossy(&status.stdout).contains(&token),
+        "status never prints the token"
+    );
 
-    let lookup = run("secret-tool", &["lookup", "service", "dealwatch", "username", "default"]);
-    assert_eq!(String::from_utf8_lossy(&lookup.stdout).trim(), token, "secret-tool finds the entry");
+    let lookup = run(
+        "secret-tool",
+        &["lookup", "service", "dealwatch", "username", "default"],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&lookup.stdout).trim(),
+        token,
+        "secret-tool finds the entry"
+    );
 
     let popups_seen = Popups::mark();
     let mut launch = Launch::new(&sim);
@@ -298,7 +348,10 @@ async fn token_in_keyring_is_shared_and_never_written() {
     wait_polling(&sim, "deals").await;
     sim.push_raw("deals", &fixture_item());
     let popups = popups_seen.wait(1).await;
-    assert_eq!(popups[0].summary, "Website Redesign — updated", "the app polled with the keyring's token");
+    assert_eq!(
+        popups[0].summary, "Website Redesign — updated",
+        "the app polled with the keyring's token"
+    );
     assert!(app.is_running());
 
     let log = app.log();
@@ -310,7 +363,11 @@ async fn token_in_keyring_is_shared_and_never_written() {
 
     let clear = run(BIN, &["token", "clear"]);
     assert!(clear.status.success());
-    let status = Command::new(BIN).args(["token", "status"]).env_remove("DEALWATCH_TOKEN").output().unwrap();
+    let status = Command::new(BIN)
+        .args(["token", "status"])
+        .env_remove("DEALWATCH_TOKEN")
+        .output()
+        .unwrap();
     assert_eq!(status.status.code(), Some(1), "no token after clear");
 }
 
@@ -324,7 +381,9 @@ fn assert_no_secret(dir: &Path, secret: &str) {
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return files };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return files;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -346,14 +405,31 @@ async fn quit_from_tray_menu_exits_cleanly() {
     let pid = app.pid().to_string();
     let listed = run(PYTHON, &[TRAY_MENU, &pid, "list"]);
     let menu = String::from_utf8_lossy(&listed.stdout).into_owned();
-    for label in ["Open Dealwatch", "Pause notifications", "Check now", "Start at login", "Quit"] {
+    for label in [
+        "Open Dealwatch",
+        "Pause notifications",
+        "Check now",
+        "Start at login",
+        "Quit",
+    ] {
         assert!(menu.contains(label), "menu has {label:?}: {menu}");
     }
-    assert!(menu.contains("disabled\tConnected"), "a disabled status line: {menu}");
+    assert!(
+        menu.contains("disabled\tConnected"),
+        "a disabled status line: {menu}"
+    );
 
     let clicked = run(PYTHON, &[TRAY_MENU, &pid, "click", "Quit"]);
-    assert!(clicked.status.success(), "{}", String::from_utf8_lossy(&clicked.stderr));
-    assert_eq!(app.wait_exit(Duration::from_secs(10)), Some(0), "Quit ends the app with code 0");
+    assert!(
+        clicked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&clicked.stderr)
+    );
+    assert_eq!(
+        app.wait_exit(Duration::from_secs(10)),
+        Some(0),
+        "Quit ends the app with code 0"
+    );
     assert!(app.log().contains("quit chosen from the tray menu"));
 }
 
@@ -365,10 +441,16 @@ async fn pause_from_tray_stops_popups_but_records() {
     let app = Launch::new(&sim).start();
     wait_polling(&sim, "deals").await;
     let pid = app.pid().to_string();
-    assert!(run(PYTHON, &[TRAY_MENU, &pid, "click", "Pause notifications"]).status.success());
+    assert!(
+        run(PYTHON, &[TRAY_MENU, &pid, "click", "Pause notifications"])
+            .status
+            .success()
+    );
     wait_until(Duration::from_secs(5), "the menu to offer Resume", || {
         let listed = run(PYTHON, &[TRAY_MENU, &pid, "list"]);
-        String::from_utf8_lossy(&listed.stdout).contains("Resume notifications").then_some(())
+        String::from_utf8_lossy(&listed.stdout)
+            .contains("Resume notifications")
+            .then_some(())
     })
     .await;
 
@@ -378,11 +460,18 @@ async fn pause_from_tray_stops_popups_but_records() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert!(popups_seen.now().is_empty(), "no pop-up while paused");
 
-    assert!(run(PYTHON, &[TRAY_MENU, &pid, "click", "Resume notifications"]).status.success());
+    assert!(
+        run(PYTHON, &[TRAY_MENU, &pid, "click", "Resume notifications"])
+            .status
+            .success()
+    );
     let (data, previous) = update(2, "Resumed deal", "Old");
     sim.push_event("deals", "updated", data, Some(previous));
     let popups = popups_seen.wait(1).await;
-    assert_eq!(popups[0].summary, "Resumed deal — updated", "the paused change is not announced late");
+    assert_eq!(
+        popups[0].summary, "Resumed deal — updated",
+        "the paused change is not announced late"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -403,7 +492,10 @@ async fn second_launch_shows_first_window() {
     launch.args = &["--hidden"];
     let mut first = launch.start();
     wait_polling(&sim, "deals").await;
-    assert!(visible_windows().is_empty(), "--hidden starts without a window");
+    assert!(
+        visible_windows().is_empty(),
+        "--hidden starts without a window"
+    );
 
     let second = Command::new(BIN)
         .env("DEALWATCH_API_URL", sim.url())
@@ -411,9 +503,11 @@ async fn second_launch_shows_first_window() {
         .output()
         .unwrap();
     assert_eq!(second.status.code(), Some(0), "the second launch exits");
-    let windows = wait_until(Duration::from_secs(10), "the first instance's window", || {
-        Some(visible_windows()).filter(|w| !w.is_empty())
-    })
+    let windows = wait_until(
+        Duration::from_secs(10),
+        "the first instance's window",
+        || Some(visible_windows()).filter(|w| !w.is_empty()),
+    )
     .await;
     assert_eq!(windows.len(), 1);
     assert!(first.is_running(), "the first instance keeps running");
@@ -422,8 +516,14 @@ async fn second_launch_shows_first_window() {
 }
 
 fn visible_windows() -> Vec<String> {
-    let output = run("xdotool", &["search", "--onlyvisible", "--name", "^Dealwatch$"]);
-    String::from_utf8_lossy(&output.stdout).lines().map(str::to_owned).collect()
+    let output = run(
+        "xdotool",
+        &["search", "--onlyvisible", "--name", "^Dealwatch$"],
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -431,12 +531,18 @@ fn visible_windows() -> Vec<String> {
 async fn disabled_dbus_does_not_panic() {
     let sim = simulator().await;
     let mut launch = Launch::new(&sim);
-    launch.env.push(("DBUS_SESSION_BUS_ADDRESS", "disabled:".into()));
+    launch
+        .env
+        .push(("DBUS_SESSION_BUS_ADDRESS", "disabled:".into()));
     let mut app = launch.start();
     wait_polling(&sim, "deals").await;
     sim.push_raw("deals", &fixture_item());
     wait_polling(&sim, "deals").await;
-    assert!(app.is_running(), "the app runs without D-Bus: {}", app.log());
+    assert!(
+        app.is_running(),
+        "the app runs without D-Bus: {}",
+        app.log()
+    );
     assert!(!app.log().contains("panicked"), "{}", app.log());
 }
 
@@ -457,14 +563,30 @@ impl Driver {
         let port = free_port();
         let dirs = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dirs.path().join("config")).unwrap();
-        std::fs::write(dirs.path().join("config/settings.json"), r#"{"pollIntervalSecs": 2}"#).unwrap();
+        std::fs::write(
+            dirs.path().join("config/settings.json"),
+            r#"{"pollIntervalSecs": 2}"#,
+        )
+        .unwrap();
         let log = std::fs::File::create(dirs.path().join("app.log")).unwrap();
-        let driver = format!("{}/.cargo/bin/tauri-driver", std::env::var("CARGO_HOME").map(|h| h.trim_end_matches("/.cargo").to_owned()).unwrap_or_default());
-        let driver = if Path::new(&driver).exists() { driver } else { "tauri-driver".to_owned() };
+        let driver = format!(
+            "{}/.cargo/bin/tauri-driver",
+            std::env::var("CARGO_HOME")
+                .map(|h| h.trim_end_matches("/.cargo").to_owned())
+                .unwrap_or_default()
+        );
+        let driver = if Path::new(&driver).exists() {
+            driver
+        } else {
+            "tauri-driver".to_owned()
+        };
         let mut command = if bare_bus {
             let mut command = Command::new("dbus-run-session");
             command.args([
-                &format!("--config-file={}/../tests/desktop/bare-session.conf", env!("CARGO_MANIFEST_DIR")),
+                &format!(
+                    "--config-file={}/../tests/desktop/bare-session.conf",
+                    env!("CARGO_MANIFEST_DIR")
+                ),
                 "--",
                 &driver,
             ]);
@@ -473,7 +595,12 @@ impl Driver {
             Command::new(&driver)
         };
         let process = command
-            .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &free_port().to_string(),
+            ])
             .env("DEALWATCH_API_URL", sim.url())
             .env("DEALWATCH_TOKEN", sim.token())
             .env("DEALWATCH_DATA_DIR", dirs.path().join("data"))
@@ -491,17 +618,30 @@ impl Driver {
         }}});
         let deadline = Instant::now() + Duration::from_secs(30);
         let session = loop {
-            let response = http.post(format!("{base}/session")).json(&capabilities).send().await;
+            let response = http
+                .post(format!("{base}/session"))
+                .json(&capabilities)
+                .send()
+                .await;
             if let Ok(response) = response {
                 let body: Value = response.json().await.unwrap_or(Value::Null);
                 if let Some(id) = body["value"]["sessionId"].as_str() {
                     break id.to_owned();
                 }
             }
-            assert!(Instant::now() < deadline, "no WebDriver session within 30 s");
+            assert!(
+                Instant::now() < deadline,
+                "no WebDriver session within 30 s"
+            );
             tokio::time::sleep(Duration::from_millis(300)).await;
         };
-        Driver { process, http, base, session, dirs }
+        Driver {
+            process,
+            http,
+            base,
+            session,
+            dirs,
+        }
     }
 
     fn log(&self) -> String {
@@ -510,16 +650,35 @@ impl Driver {
 
     async fn command(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
         let url = format!("{}/session/{}{path}", self.base, self.session);
-        let response = self.http.request(method, url).json(&body).send().await.expect("WebDriver answers");
-        response.json::<Value>().await.expect("WebDriver answers JSON")["value"].clone()
+        let response = self
+            .http
+            .request(method, url)
+            .json(&body)
+            .send()
+            .await
+            .expect("WebDriver answers");
+        response
+            .json::<Value>()
+            .await
+            .expect("WebDriver answers JSON")["value"]
+            .clone()
     }
 
     async fn script(&self, source: &str) -> Value {
-        self.command(reqwest::Method::POST, "/execute/sync", json!({"script": source, "args": []})).await
+        self.command(
+            reqwest::Method::POST,
+            "/execute/sync",
+            json!({"script": source, "args": []}),
+        )
+        .await
     }
 
     async fn text(&self) -> String {
-        self.script("return document.body ? document.body.innerText : ''").await.as_str().unwrap_or_default().to_owned()
+        self.script("return document.body ? document.body.innerText : ''")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     async fn wait_text(&self, needle: &str) -> String {
@@ -529,15 +688,23 @@ impl Driver {
             if text.contains(needle) {
                 return text;
             }
-            assert!(Instant::now() < deadline, "the window never showed {needle:?}; it shows:\n{text}\n{}", self.log());
+            assert!(
+                Instant::now() < deadline,
+                "the window never showed {needle:?}; it shows:\n{text}\n{}",
+                self.log()
+            );
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
     }
 
     async fn screenshot(&self, name: &str) {
         use base64::Engine as _;
-        let data = self.command(reqwest::Method::GET, "/screenshot", Value::Null).await;
-        let png = base64::engine::general_purpose::STANDARD.decode(data.as_str().unwrap_or_default()).expect("a base64 PNG");
+        let data = self
+            .command(reqwest::Method::GET, "/screenshot", Value::Null)
+            .await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(data.as_str().unwrap_or_default())
+            .expect("a base64 PNG");
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../artifacts/desktop");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(name), &png).unwrap();
@@ -553,7 +720,11 @@ impl Driver {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -568,9 +739,14 @@ async fn window_shows_change_with_old_and_new() {
     assert!(text.contains("50.00"), "old value shown: {text}");
     assert!(text.contains("100.00 USD"), "new value shown: {text}");
     let struck = driver
-        .script("return Array.from(document.querySelectorAll('del')).map(e => e.textContent).join('|')")
+        .script(
+            "return Array.from(document.querySelectorAll('del')).map(e => e.textContent).join('|')",
+        )
         .await;
-    assert!(struck.as_str().unwrap_or_default().contains("Website"), "old values are struck through: {struck}");
+    assert!(
+        struck.as_str().unwrap_or_default().contains("Website"),
+        "old values are struck through: {struck}"
+    );
     driver.screenshot("window.png").await;
     driver.close().await;
 }
@@ -589,7 +765,11 @@ async fn without_notification_server_window_still_updates() {
     driver.wait_text("Second change").await;
 
     let log = driver.log();
-    assert_eq!(log.matches("no notification server").count(), 1, "one warning, not one per pop-up:\n{log}");
+    assert_eq!(
+        log.matches("no notification server").count(),
+        1,
+        "one warning, not one per pop-up:\n{log}"
+    );
     assert!(!log.contains("panicked"), "{log}");
     driver.close().await;
 }

@@ -16,7 +16,9 @@ use tokio::sync::mpsc::UnboundedReceiver;
 const WAIT: Duration = Duration::from_secs(20);
 
 async fn simulator() -> Simulator {
-    Simulator::start(SimConfig::default()).await.expect("simulator starts")
+    Simulator::start(SimConfig::default())
+        .await
+        .expect("simulator starts")
 }
 
 fn client(sim: &Simulator, timeout: Duration) -> Client {
@@ -40,7 +42,11 @@ fn config(resources: &[&str], start: StartFrom) -> EngineConfig {
     }
 }
 
-fn start(sim: &Simulator, store: Arc<Store>, config: EngineConfig) -> (Arc<Engine>, UnboundedReceiver<EngineEvent>) {
+fn start(
+    sim: &Simulator,
+    store: Arc<Store>,
+    config: EngineConfig,
+) -> (Arc<Engine>, UnboundedReceiver<EngineEvent>) {
     Engine::start(client(sim, Duration::from_secs(5)), store, config)
 }
 
@@ -61,7 +67,10 @@ fn push_deals(sim: &Simulator, stream: &str, ids: std::ops::Range<i64>) -> Vec<S
 }
 
 /// Waits for the next event that `pick` accepts, failing after `WAIT`.
-async fn wait_for<T>(events: &mut UnboundedReceiver<EngineEvent>, mut pick: impl FnMut(EngineEvent) -> Option<T>) -> T {
+async fn wait_for<T>(
+    events: &mut UnboundedReceiver<EngineEvent>,
+    mut pick: impl FnMut(EngineEvent) -> Option<T>,
+) -> T {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let event = tokio::time::timeout_at(deadline, events.recv())
@@ -76,14 +85,21 @@ async fn wait_for<T>(events: &mut UnboundedReceiver<EngineEvent>, mut pick: impl
 
 async fn wait_drained(events: &mut UnboundedReceiver<EngineEvent>, stream: &str) -> usize {
     wait_for(events, |event| match event {
-        EngineEvent::Drained { resource, new_events, .. } if resource == stream => Some(new_events),
+        EngineEvent::Drained {
+            resource,
+            new_events,
+            ..
+        } if resource == stream => Some(new_events),
         _ => None,
     })
     .await
 }
 
 /// Collects the event ids of every `Changes` event until the stream drained.
-async fn changes_until_drained(events: &mut UnboundedReceiver<EngineEvent>, stream: &str) -> Vec<String> {
+async fn changes_until_drained(
+    events: &mut UnboundedReceiver<EngineEvent>,
+    stream: &str,
+) -> Vec<String> {
     let mut seen = Vec::new();
     wait_for(events, |event| match event {
         EngineEvent::Changes { resource, events } if resource == stream => {
@@ -98,7 +114,12 @@ async fn changes_until_drained(events: &mut UnboundedReceiver<EngineEvent>, stre
 }
 
 fn stored_ids(store: &Store) -> Vec<String> {
-    let (rows, _) = store.history(&HistoryQuery { limit: 500, ..Default::default() }).unwrap();
+    let (rows, _) = store
+        .history(&HistoryQuery {
+            limit: 500,
+            ..Default::default()
+        })
+        .unwrap();
     rows.into_iter().rev().map(|e| e.event_id).collect()
 }
 
@@ -113,7 +134,10 @@ async fn full_drain_with_short_and_empty_pages() {
     let seen = changes_until_drained(&mut events, "deals").await;
     assert_eq!(seen, ids, "every event once, in order");
     assert_eq!(stored_ids(&store), ids);
-    assert!(sim.stats("deals").requests >= 5, "empty pages with top:false are followed at once");
+    assert!(
+        sim.stats("deals").requests >= 5,
+        "empty pages with top:false are followed at once"
+    );
     engine.shutdown().await;
 }
 
@@ -167,7 +191,10 @@ async fn expired_position_records_a_gap_and_reanchors() {
     let store = memory_store();
     let (engine, mut events) = start(&sim, store.clone(), config(&["deals"], StartFrom::Tail));
     wait_drained(&mut events, "deals").await;
-    let last_ok = store.last_ok_at("deals").unwrap().expect("a successful poll is recorded");
+    let last_ok = store
+        .last_ok_at("deals")
+        .unwrap()
+        .expect("a successful poll is recorded");
     engine.shutdown().await;
 
     // Events made after the last poll expire unseen: that is the gap.
@@ -181,13 +208,21 @@ async fn expired_position_records_a_gap_and_reanchors() {
     })
     .await;
     assert_eq!(gap.resource, "deals");
-    assert_eq!(gap.since.as_deref(), Some(last_ok.as_str()), "the gap names the last good poll");
+    assert_eq!(
+        gap.since.as_deref(),
+        Some(last_ok.as_str()),
+        "the gap names the last good poll"
+    );
     wait_drained(&mut events, "deals").await;
     assert_eq!(store.open_gaps().unwrap().len(), 1);
 
     let after = push_deals(&sim, "deals", 8..10);
     engine.check_now().await;
-    assert_eq!(changes_until_drained(&mut events, "deals").await, after, "polling goes on from the top");
+    assert_eq!(
+        changes_until_drained(&mut events, "deals").await,
+        after,
+        "polling goes on from the top"
+    );
     engine.shutdown().await;
 }
 
@@ -208,8 +243,13 @@ async fn token_error_stops_without_retrying(forbidden: bool) {
         Token::new(&first_token),
     )
     .unwrap();
-    let (engine, mut events) = Engine::start(client, store.clone(), config(&["deals"], StartFrom::Tail));
-    let expected = if forbidden { StreamState::Forbidden } else { StreamState::TokenRejected };
+    let (engine, mut events) =
+        Engine::start(client, store.clone(), config(&["deals"], StartFrom::Tail));
+    let expected = if forbidden {
+        StreamState::Forbidden
+    } else {
+        StreamState::TokenRejected
+    };
     let state = wait_for(&mut events, |event| match event {
         EngineEvent::State { state, .. } if state.needs_token() => Some(state),
         _ => None,
@@ -218,14 +258,22 @@ async fn token_error_stops_without_retrying(forbidden: bool) {
     assert_eq!(state, expected);
 
     tokio::time::sleep(Duration::from_millis(800)).await;
-    assert_eq!(sim.stats("deals").requests, 1, "a rejected token is not retried in a loop");
+    assert_eq!(
+        sim.stats("deals").requests,
+        1,
+        "a rejected token is not retried in a loop"
+    );
 
     let ids = push_deals(&sim, "deals", 1..3);
     if forbidden {
         sim.set_forbidden(false);
     }
     engine.set_token(Token::new(&sim.token()));
-    assert_eq!(changes_until_drained(&mut events, "deals").await, ids, "polling resumes with a new token");
+    assert_eq!(
+        changes_until_drained(&mut events, "deals").await,
+        ids,
+        "polling resumes with a new token"
+    );
     engine.shutdown().await;
 }
 
@@ -243,7 +291,12 @@ async fn forbidden_stops_until_new_token() {
 async fn rate_limit_honours_retry_after() {
     let sim = simulator().await;
     let ids = push_deals(&sim, "deals", 1..3);
-    sim.inject("deals", Fault::RateLimited { retry_after: Some(2) });
+    sim.inject(
+        "deals",
+        Fault::RateLimited {
+            retry_after: Some(2),
+        },
+    );
     let store = memory_store();
     let started = Instant::now();
     let (engine, mut events) = start(&sim, store.clone(), config(&["deals"], StartFrom::Tail));
@@ -253,12 +306,24 @@ async fn rate_limit_honours_retry_after() {
         _ => None,
     })
     .await;
-    assert_eq!(error, FetchError::RateLimited { retry_after: Some(Duration::from_secs(2)) });
+    assert_eq!(
+        error,
+        FetchError::RateLimited {
+            retry_after: Some(Duration::from_secs(2))
+        }
+    );
     assert_eq!(delay, Duration::from_secs(2));
-    assert_eq!(store.position("deals").unwrap(), None, "position unchanged after a 429");
+    assert_eq!(
+        store.position("deals").unwrap(),
+        None,
+        "position unchanged after a 429"
+    );
 
     assert_eq!(changes_until_drained(&mut events, "deals").await, ids);
-    assert!(started.elapsed() >= Duration::from_secs(2), "the retry waited for Retry-After");
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "the retry waited for Retry-After"
+    );
     engine.shutdown().await;
 }
 
@@ -275,7 +340,9 @@ async fn rate_limit_without_retry_after_backs_off() {
     let seen = {
         let mut seen = Vec::new();
         wait_for(&mut events, |event| match event {
-            EngineEvent::Retry { delay, failures, .. } => {
+            EngineEvent::Retry {
+                delay, failures, ..
+            } => {
                 delays.push((failures, delay));
                 None
             }
@@ -292,16 +359,34 @@ async fn rate_limit_without_retry_after_backs_off() {
     assert_eq!(seen, ids);
     assert_eq!(delays.len(), 2);
     let (first, second) = (delays[0].1, delays[1].1);
-    assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100), "first backoff {first:?}");
-    assert!(second >= Duration::from_millis(100) && second <= Duration::from_millis(200), "second backoff {second:?}");
+    assert!(
+        first >= Duration::from_millis(50) && first <= Duration::from_millis(100),
+        "first backoff {first:?}"
+    );
+    assert!(
+        second >= Duration::from_millis(100) && second <= Duration::from_millis(200),
+        "second backoff {second:?}"
+    );
     engine.shutdown().await;
 }
 
 #[tokio::test]
 async fn broken_responses_leave_position_unchanged() {
     let faults = [
-        ("5xx with HTML", Fault::ServerError { status: 502, html: true }),
-        ("5xx empty", Fault::ServerError { status: 503, html: false }),
+        (
+            "5xx with HTML",
+            Fault::ServerError {
+                status: 502,
+                html: true,
+            },
+        ),
+        (
+            "5xx empty",
+            Fault::ServerError {
+                status: 503,
+                html: false,
+            },
+        ),
         ("HTML body", Fault::HtmlBody),
         ("truncated JSON", Fault::TruncatedJson),
     ];
@@ -310,7 +395,11 @@ async fn broken_responses_leave_position_unchanged() {
         let first = push_deals(&sim, "deals", 1..3);
         let store = memory_store();
         let (engine, mut events) = start(&sim, store.clone(), config(&["deals"], StartFrom::Tail));
-        assert_eq!(changes_until_drained(&mut events, "deals").await, first, "{label}");
+        assert_eq!(
+            changes_until_drained(&mut events, "deals").await,
+            first,
+            "{label}"
+        );
         let position = store.position("deals").unwrap();
 
         let second = push_deals(&sim, "deals", 3..5);
@@ -321,10 +410,22 @@ async fn broken_responses_leave_position_unchanged() {
             _ => None,
         })
         .await;
-        assert_eq!(store.position("deals").unwrap(), position, "{label}: position unchanged ({error})");
-        assert_eq!(store.event_count().unwrap(), 2, "{label}: nothing stored from the broken page");
+        assert_eq!(
+            store.position("deals").unwrap(),
+            position,
+            "{label}: position unchanged ({error})"
+        );
+        assert_eq!(
+            store.event_count().unwrap(),
+            2,
+            "{label}: nothing stored from the broken page"
+        );
 
-        assert_eq!(changes_until_drained(&mut events, "deals").await, second, "{label}: recovered");
+        assert_eq!(
+            changes_until_drained(&mut events, "deals").await,
+            second,
+            "{label}: recovered"
+        );
         assert_eq!(store.event_count().unwrap(), 4, "{label}");
         engine.shutdown().await;
         sim.shutdown();
@@ -337,15 +438,24 @@ async fn hanging_response_times_out_then_recovers() {
     let ids = push_deals(&sim, "deals", 1..3);
     sim.inject("deals", Fault::Hang(None));
     let store = memory_store();
-    let (engine, mut events) =
-        Engine::start(client(&sim, Duration::from_secs(1)), store.clone(), config(&["deals"], StartFrom::Tail));
+    let (engine, mut events) = Engine::start(
+        client(&sim, Duration::from_secs(1)),
+        store.clone(),
+        config(&["deals"], StartFrom::Tail),
+    );
 
     let state = wait_for(&mut events, |event| match event {
-        EngineEvent::State { state: state @ StreamState::Offline { .. }, .. } => Some(state),
+        EngineEvent::State {
+            state: state @ StreamState::Offline { .. },
+            ..
+        } => Some(state),
         _ => None,
     })
     .await;
-    assert!(matches!(state, StreamState::Offline { ref error, .. } if error.contains("timed out")), "{state:?}");
+    assert!(
+        matches!(state, StreamState::Offline { ref error, .. } if error.contains("timed out")),
+        "{state:?}"
+    );
     assert_eq!(changes_until_drained(&mut events, "deals").await, ids);
     let ok = wait_for(&mut events, |event| match event {
         EngineEvent::State { state, .. } => Some(state),
@@ -369,7 +479,11 @@ async fn check_now_joins_running_poll() {
     tokio::join!(engine.check_now(), engine.check_now(), engine.check_now());
     assert!(started.elapsed() < Duration::from_secs(5));
     wait_drained(&mut events, "deals").await;
-    assert_eq!(sim.stats("deals").max_in_flight, 1, "never two requests for one stream");
+    assert_eq!(
+        sim.stats("deals").max_in_flight,
+        1,
+        "never two requests for one stream"
+    );
     assert_eq!(store.event_count().unwrap(), 2);
     engine.shutdown().await;
 }
@@ -378,20 +492,37 @@ async fn check_now_joins_running_poll() {
 async fn several_streams_keep_their_own_positions() {
     let sim = simulator().await;
     let mut expected = Vec::new();
-    for (stream, kind) in [("deals", "deal"), ("leads", "lead"), ("contacts", "contact")] {
+    for (stream, kind) in [
+        ("deals", "deal"),
+        ("leads", "lead"),
+        ("contacts", "contact"),
+    ] {
         let ids: Vec<String> = (1..4)
-            .map(|id| sim.push_event(stream, "created", json!({"id": id, "name": format!("{kind} {id}")}), None))
+            .map(|id| {
+                sim.push_event(
+                    stream,
+                    "created",
+                    json!({"id": id, "name": format!("{kind} {id}")}),
+                    None,
+                )
+            })
             .collect();
         expected.push((stream, ids));
     }
     let store = memory_store();
-    let (engine, mut events) = start(&sim, store.clone(), config(&["deals", "leads", "contacts"], StartFrom::Tail));
+    let (engine, mut events) = start(
+        &sim,
+        store.clone(),
+        config(&["deals", "leads", "contacts"], StartFrom::Tail),
+    );
 
     let mut drained = std::collections::HashSet::new();
     let mut seen: std::collections::HashMap<String, Vec<String>> = Default::default();
     wait_for(&mut events, |event| match event {
         EngineEvent::Changes { resource, events } => {
-            seen.entry(resource).or_default().extend(events.into_iter().map(|e| e.event_id));
+            seen.entry(resource)
+                .or_default()
+                .extend(events.into_iter().map(|e| e.event_id));
             None
         }
         EngineEvent::Drained { resource, .. } => {
@@ -404,12 +535,24 @@ async fn several_streams_keep_their_own_positions() {
 
     for (stream, ids) in &expected {
         assert_eq!(seen.get(*stream), Some(ids), "{stream}");
-        let position = store.position(stream).unwrap().expect("each stream saves a position");
-        assert!(position.contains('+') && position.contains('/'), "{stream}: {position}");
-        assert_eq!(sim.stats(stream).max_in_flight, 1, "{stream}: one request in flight at most");
+        let position = store
+            .position(stream)
+            .unwrap()
+            .expect("each stream saves a position");
+        assert!(
+            position.contains('+') && position.contains('/'),
+            "{stream}: {position}"
+        );
+        assert_eq!(
+            sim.stats(stream).max_in_flight,
+            1,
+            "{stream}: one request in flight at most"
+        );
     }
-    let positions: std::collections::HashSet<_> =
-        ["deals", "leads", "contacts"].iter().map(|s| store.position(s).unwrap()).collect();
+    let positions: std::collections::HashSet<_> = ["deals", "leads", "contacts"]
+        .iter()
+        .map(|s| store.position(s).unwrap())
+        .collect();
     assert_eq!(positions.len(), 3, "each stream has a position of its own");
     engine.shutdown().await;
 }
@@ -446,11 +589,21 @@ async fn hostile_data_passes_through_intact() {
     let (engine, mut events) = start(&sim, store.clone(), config(&["deals"], StartFrom::Tail));
     wait_drained(&mut events, "deals").await;
 
-    let (rows, total) = store.history(&HistoryQuery { limit: 10, ..Default::default() }).unwrap();
+    let (rows, total) = store
+        .history(&HistoryQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
     assert_eq!(total, raws.len());
     let stored: Vec<String> = rows.into_iter().rev().map(|e| e.raw).collect();
     assert_eq!(stored, raws, "stored text is byte for byte what was served");
-    let (rows, _) = store.history(&HistoryQuery { limit: 10, ..Default::default() }).unwrap();
+    let (rows, _) = store
+        .history(&HistoryQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
     let stored_names: Vec<_> = rows.iter().rev().filter_map(|e| e.name.clone()).collect();
     assert_eq!(&stored_names[..4], &names);
     engine.shutdown().await;

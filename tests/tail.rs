@@ -11,7 +11,9 @@ use tokio::process::Command;
 const FIXTURE: &str = include_str!("fixtures/deal-updated.json");
 
 async fn simulator() -> Simulator {
-    Simulator::start(SimConfig::default()).await.expect("simulator starts")
+    Simulator::start(SimConfig::default())
+        .await
+        .expect("simulator starts")
 }
 
 /// A `dealwatch` command with its own empty data directory and no keyring.
@@ -60,9 +62,15 @@ async fn documented_update_prints_old_and_new() {
 
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
-    assert!(text.contains("2017-07-05 17:24:10Z  deal 39912342  Website Redesign  updated"), "{text}");
+    assert!(
+        text.contains("2017-07-05 17:24:10Z  deal 39912342  Website Redesign  updated"),
+        "{text}"
+    );
     assert!(text.contains("    Value: 50.00 → 100.00 USD"), "{text}");
-    assert!(text.contains("    Name: Website → Website Redesign"), "{text}");
+    assert!(
+        text.contains("    Name: Website → Website Redesign"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -70,7 +78,14 @@ async fn json_output_is_exactly_as_received() {
     let sim = simulator().await;
     let big = "é".repeat(50 * 1024);
     let mut raws = vec![fixture_item()];
-    for (index, name) in ["🚀 商談 e\u{301}", "<b>&amp;</b> \"q\" 'a'", "\"><img src=x onerror=alert(1)>"].iter().enumerate() {
+    for (index, name) in [
+        "🚀 商談 e\u{301}",
+        "<b>&amp;</b> \"q\" 'a'",
+        "\"><img src=x onerror=alert(1)>",
+    ]
+    .iter()
+    .enumerate()
+    {
         raws.push(
             json!({"data": {"id": index, "name": name, "value": "98765432109876543210.99",
                              "custom_field_values": [{"value": big, "custom_field": {"data": {"id": 4, "name": "Notes"}}}]},
@@ -101,26 +116,44 @@ async fn json_output_is_exactly_as_received() {
 async fn kill_before_commit_replays_the_page() {
     let sim = simulator().await;
     let ids: Vec<String> = (1..=7)
-        .map(|id| sim.push_event("deals", "created", json!({"id": id, "name": format!("Deal {id}")}), None))
+        .map(|id| {
+            sim.push_event(
+                "deals",
+                "created",
+                json!({"id": id, "name": format!("Deal {id}")}),
+                None,
+            )
+        })
         .collect();
     let dir = tempfile::tempdir().unwrap();
 
     // The first run aborts after fetching its second page, before committing it.
     let mut command = dealwatch(&sim, dir.path());
     command
-        .args(["tail", "--once", "--json", "--resume", "--from", "tail", "--limit", "3"])
+        .args([
+            "tail", "--once", "--json", "--resume", "--from", "tail", "--limit", "3",
+        ])
         .env("DEALWATCH_FAILPOINT", "abort-before-commit:2");
     let crashed = run(command).await;
-    assert!(!crashed.status.success(), "the failpoint aborts the process");
+    assert!(
+        !crashed.status.success(),
+        "the failpoint aborts the process"
+    );
     let first: Vec<String> = stdout(&crashed).lines().map(event_id).collect();
     assert_eq!(first, ids[..3], "only the committed first page was printed");
 
     let mut command = dealwatch(&sim, dir.path());
-    command.args(["tail", "--once", "--json", "--resume", "--from", "tail", "--limit", "3"]);
+    command.args([
+        "tail", "--once", "--json", "--resume", "--from", "tail", "--limit", "3",
+    ]);
     let resumed = run(command).await;
     assert!(resumed.status.success(), "{}", stderr(&resumed));
     let second: Vec<String> = stdout(&resumed).lines().map(event_id).collect();
-    assert_eq!(second, ids[3..], "the uncommitted page was fetched again and nothing repeated");
+    assert_eq!(
+        second,
+        ids[3..],
+        "the uncommitted page was fetched again and nothing repeated"
+    );
 
     // A third run has nothing new to print.
     let mut command = dealwatch(&sim, dir.path());
@@ -140,12 +173,20 @@ async fn rejected_token_exits_3() {
     let sim = simulator().await;
     let dir = tempfile::tempdir().unwrap();
     let mut command = dealwatch(&sim, dir.path());
-    command.args(["tail", "--once"]).env("DEALWATCH_TOKEN", "not-the-token");
+    command
+        .args(["tail", "--once"])
+        .env("DEALWATCH_TOKEN", "not-the-token");
     let output = run(command).await;
     assert_eq!(output.status.code(), Some(3));
     let message = stderr(&output);
-    assert!(message.contains("rejected the access token (HTTP 401)"), "{message}");
-    assert!(!message.contains("not-the-token"), "the token never appears in a message");
+    assert!(
+        message.contains("rejected the access token (HTTP 401)"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("not-the-token"),
+        "the token never appears in a message"
+    );
 }
 
 #[tokio::test]
@@ -157,7 +198,11 @@ async fn forbidden_token_exits_3() {
     command.args(["tail", "--once"]);
     let output = run(command).await;
     assert_eq!(output.status.code(), Some(3));
-    assert!(stderr(&output).contains("Growth plan"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("Growth plan"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[tokio::test]
@@ -165,7 +210,9 @@ async fn missing_token_and_keyring_exit_1() {
     let sim = simulator().await;
     let dir = tempfile::tempdir().unwrap();
     let mut command = dealwatch(&sim, dir.path());
-    command.args(["tail", "--once"]).env_remove("DEALWATCH_TOKEN");
+    command
+        .args(["tail", "--once"])
+        .env_remove("DEALWATCH_TOKEN");
     let output = run(command).await;
     assert_eq!(output.status.code(), Some(1));
     let message = stderr(&output);
@@ -188,7 +235,12 @@ async fn usage_errors_exit_2() {
         let mut command = dealwatch(&sim, dir.path());
         command.args(&args);
         let output = run(command).await;
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
         assert!(!stderr(&output).is_empty(), "{args:?} explains the error");
     }
 }
@@ -197,15 +249,31 @@ async fn usage_errors_exit_2() {
 async fn server_errors_are_retried_then_given_up_with_once() {
     let sim = simulator().await;
     for _ in 0..10 {
-        sim.inject("deals", Fault::ServerError { status: 500, html: true });
+        sim.inject(
+            "deals",
+            Fault::ServerError {
+                status: 500,
+                html: true,
+            },
+        );
     }
     let dir = tempfile::tempdir().unwrap();
     let mut command = dealwatch(&sim, dir.path());
-    command.args(["tail", "--once", "--backoff-base-ms", "10", "--max-failures", "3"]);
+    command.args([
+        "tail",
+        "--once",
+        "--backoff-base-ms",
+        "10",
+        "--max-failures",
+        "3",
+    ]);
     let output = run(command).await;
     assert_eq!(output.status.code(), Some(1));
     let message = stderr(&output);
-    assert!(message.contains("giving up after 3 failed attempts"), "{message}");
+    assert!(
+        message.contains("giving up after 3 failed attempts"),
+        "{message}"
+    );
     assert!(message.contains("HTTP 500"), "{message}");
     assert_eq!(sim.stats("deals").requests, 3);
 }
@@ -213,12 +281,38 @@ async fn server_errors_are_retried_then_given_up_with_once() {
 #[tokio::test]
 async fn several_streams_in_one_run() {
     let sim = simulator().await;
-    sim.push_event("deals", "created", json!({"id": 1, "name": "Big deal"}), None);
-    sim.push_event("leads", "created", json!({"id": 2, "first_name": "Ada", "last_name": "Lovelace"}), None);
-    sim.push_event("contacts", "created", json!({"id": 3, "name": "Acme Corp"}), None);
+    sim.push_event(
+        "deals",
+        "created",
+        json!({"id": 1, "name": "Big deal"}),
+        None,
+    );
+    sim.push_event(
+        "leads",
+        "created",
+        json!({"id": 2, "first_name": "Ada", "last_name": "Lovelace"}),
+        None,
+    );
+    sim.push_event(
+        "contacts",
+        "created",
+        json!({"id": 3, "name": "Acme Corp"}),
+        None,
+    );
     let dir = tempfile::tempdir().unwrap();
     let mut command = dealwatch(&sim, dir.path());
-    command.args(["tail", "--once", "--from", "tail", "--resource", "deals", "--resource", "leads", "--resource", "contacts"]);
+    command.args([
+        "tail",
+        "--once",
+        "--from",
+        "tail",
+        "--resource",
+        "deals",
+        "--resource",
+        "leads",
+        "--resource",
+        "contacts",
+    ]);
     let output = run(command).await;
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
@@ -236,14 +330,22 @@ async fn expired_position_is_reported_as_a_gap() {
     command.args(["tail", "--once", "--resume", "--from", "tail"]);
     assert!(run(command).await.status.success());
 
-    sim.push_event("deals", "updated", json!({"id": 1, "name": "Missed"}), Some(json!({"name": "Old"})));
+    sim.push_event(
+        "deals",
+        "updated",
+        json!({"id": 1, "name": "Missed"}),
+        Some(json!({"name": "Old"})),
+    );
     sim.advance_clock(Duration::from_secs(80 * 3600));
     let mut command = dealwatch(&sim, dir.path());
     command.args(["tail", "--once", "--resume"]);
     let output = run(command).await;
     assert!(output.status.success(), "{}", stderr(&output));
     let message = stderr(&output);
-    assert!(message.contains("the saved position had expired"), "{message}");
+    assert!(
+        message.contains("the saved position had expired"),
+        "{message}"
+    );
     assert!(message.contains("were missed"), "{message}");
 }
 
@@ -257,8 +359,14 @@ async fn simulate_prints_url_and_token() {
         .unwrap();
     let stdout = child.stdout.take().unwrap();
     let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout));
-    let first = tokio::time::timeout(Duration::from_secs(10), lines.next_line()).await.unwrap().unwrap().unwrap();
-    let url = first.strip_prefix("Simulator listening on ").expect("first line gives the URL");
+    let first = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let url = first
+        .strip_prefix("Simulator listening on ")
+        .expect("first line gives the URL");
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     let second = lines.next_line().await.unwrap().unwrap();
     assert_eq!(second, "Demo token: demo-token");

@@ -18,8 +18,9 @@ pub fn init_terminal() {
 /// For the tray app: log lines on stderr at `info` unless `DEALWATCH_LOG`
 /// says otherwise; noisy dependencies are held to warnings.
 pub fn init_app() {
-    let filter = EnvFilter::try_from_env("DEALWATCH_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,zbus=warn,tao=warn,wry=warn,reqwest=warn,hyper=warn"));
+    let filter = EnvFilter::try_from_env("DEALWATCH_LOG").unwrap_or_else(|_| {
+        EnvFilter::new("info,zbus=warn,tao=warn,wry=warn,reqwest=warn,hyper=warn")
+    });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -51,7 +51,11 @@ pub async fn run(args: SimulateArgs) -> Result<(), Exit> {
 pub async fn start_demo_simulator() -> Result<Simulator, Exit> {
     let simulator = Simulator::start(SimConfig::default())
         .await
-        .map_err(|err| Exit::failure(format!("could not start the demo simulator on 127.0.0.1: {err}")))?;
+        .map_err(|err| {
+            Exit::failure(format!(
+                "could not start the demo simulator on 127.0.0.1: {err}"
+            ))
+        })?;
     simulator.start_demo(DEMO_PACE);
     Ok(simulator)
 }

@@ -17,7 +17,11 @@ use crate::exit::{Exit, ExitCode};
 /// Runs `tail` until it is interrupted, or, with `--once`, until every stream
 /// reached its newest event.
 pub async fn run(args: TailArgs) -> Result<(), Exit> {
-    let demo = if args.demo { Some(crate::simulate::start_demo_simulator().await?) } else { None };
+    let demo = if args.demo {
+        Some(crate::simulate::start_demo_simulator().await?)
+    } else {
+        None
+    };
     let (api_url, token) = match &demo {
         Some(simulator) => (simulator.url(), Token::new(&simulator.token())),
         None => (args.api_url.clone(), Some(resolve_token()?)),
@@ -122,7 +126,12 @@ async fn follow(
             EngineEvent::State { resource, state } => {
                 report_state(&resource, &state)?;
             }
-            EngineEvent::Retry { resource, error, delay, failures } => {
+            EngineEvent::Retry {
+                resource,
+                error,
+                delay,
+                failures,
+            } => {
                 if args.once && failures >= args.max_failures {
                     return Err(Exit::failure(format!(
                         "{resource}: giving up after {failures} failed attempts in a row. Last error: {error}."
@@ -171,7 +180,9 @@ fn report_state(resource: &str, state: &StreamState) -> Result<(), Exit> {
             eprintln!("dealwatch: {resource}: connected.");
             Ok(())
         }
-        StreamState::Offline { .. } | StreamState::BackingOff { .. } | StreamState::RateLimited { .. } => {
+        StreamState::Offline { .. }
+        | StreamState::BackingOff { .. }
+        | StreamState::RateLimited { .. } => {
             // The matching Retry event prints the error and the delay.
             Ok(())
         }

@@ -24,10 +24,11 @@ fn set() -> Result<(), Exit> {
             .map_err(|err| Exit::failure(format!("could not read the token: {err}")))?
     } else {
         let mut line = String::new();
-        stdin
-            .lock()
-            .read_line(&mut line)
-            .map_err(|err| Exit::failure(format!("could not read the token from standard input: {err}")))?;
+        stdin.lock().read_line(&mut line).map_err(|err| {
+            Exit::failure(format!(
+                "could not read the token from standard input: {err}"
+            ))
+        })?;
         line
     };
     let token = Token::new(&text).ok_or_else(|| {
@@ -36,7 +37,8 @@ fn set() -> Result<(), Exit> {
                 .to_owned(),
         )
     })?;
-    token::store(&token).map_err(|err| Exit::failure(format!("could not store the token: {err}")))?;
+    token::store(&token)
+        .map_err(|err| Exit::failure(format!("could not store the token: {err}")))?;
     println!("Stored the token in the OS keyring.");
     Ok(())
 }
@@ -51,7 +53,8 @@ fn status() -> Result<(), Exit> {
             Ok(())
         }
         Ok(None) => Err(Exit::failure(
-            "no token is stored in the OS keyring. Run `dealwatch token set` to store one.".to_owned(),
+            "no token is stored in the OS keyring. Run `dealwatch token set` to store one."
+                .to_owned(),
         )),
         Err(err) => Err(Exit::failure(format!("could not read the keyring: {err}"))),
     }

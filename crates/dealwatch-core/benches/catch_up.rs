@@ -23,13 +23,23 @@ fn main() {
         .and_then(|arg| arg.parse().ok())
         .unwrap_or(100_000);
 
-    let server_runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let simulator = server_runtime.block_on(Simulator::start(SimConfig::default())).unwrap();
+    let server_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let simulator = server_runtime
+        .block_on(Simulator::start(SimConfig::default()))
+        .unwrap();
     simulator.seed_demo_backlog(events);
 
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = Store::open(&dir.path().join("bench.db"), DEFAULT_EVENT_CAP).unwrap();
-    let client_runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let client_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
 
     let (elapsed, received) = client_runtime.block_on(async {
         let client = Client::new(
@@ -53,7 +63,9 @@ fn main() {
             match event {
                 EngineEvent::Changes { events, .. } => received += events.len(),
                 EngineEvent::Drained { .. } => break,
-                EngineEvent::Retry { error, .. } => panic!("a request failed during the benchmark: {error}"),
+                EngineEvent::Retry { error, .. } => {
+                    panic!("a request failed during the benchmark: {error}")
+                }
                 _ => {}
             }
         }
@@ -62,10 +74,20 @@ fn main() {
         (elapsed, received)
     });
 
-    assert_eq!(received, simulator.event_count("deals"), "every event was stored once");
+    assert_eq!(
+        received,
+        simulator.event_count("deals"),
+        "every event was stored once"
+    );
     let rate = received as f64 / elapsed.as_secs_f64();
-    println!("catch-up: {received} events in {:.2} s = {rate:.0} events/s", elapsed.as_secs_f64());
-    println!("peak RSS (client and simulator): {} MB", peak_rss_kb() / 1024);
+    println!(
+        "catch-up: {received} events in {:.2} s = {rate:.0} events/s",
+        elapsed.as_secs_f64()
+    );
+    println!(
+        "peak RSS (client and simulator): {} MB",
+        peak_rss_kb() / 1024
+    );
     simulator.shutdown();
 }
 

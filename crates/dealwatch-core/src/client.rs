@@ -73,7 +73,10 @@ pub enum FetchError {
 impl FetchError {
     /// True for errors that a retry cannot fix until the user acts.
     pub fn needs_user(&self) -> bool {
-        matches!(self, FetchError::NoToken | FetchError::Unauthorized | FetchError::Forbidden)
+        matches!(
+            self,
+            FetchError::NoToken | FetchError::Unauthorized | FetchError::Forbidden
+        )
     }
 
     /// True when the network or the host could not be reached at all.
@@ -109,7 +112,9 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("api", &self.api.as_str()).finish_non_exhaustive()
+        f.debug_struct("Client")
+            .field("api", &self.api.as_str())
+            .finish_non_exhaustive()
     }
 }
 
@@ -144,11 +149,17 @@ impl Client {
 
     /// Replaces the token for every later request, or removes it.
     pub fn set_token(&self, token: Option<Token>) {
-        *self.token.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = token;
+        *self
+            .token
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = token;
     }
 
     pub fn has_token(&self) -> bool {
-        self.token.read().unwrap_or_else(|poisoned| poisoned.into_inner()).is_some()
+        self.token
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .is_some()
     }
 
     /// Fetches one page of a stream.
@@ -229,7 +240,10 @@ impl Client {
             .get(RETRY_AFTER)
             .and_then(|value| value.to_str().ok())
             .and_then(parse_retry_after);
-        let body = response.text().await.map_err(|err| self.transport_error(err))?;
+        let body = response
+            .text()
+            .await
+            .map_err(|err| self.transport_error(err))?;
 
         if status.is_success() {
             return Ok((status.as_u16(), body));
@@ -271,7 +285,9 @@ pub fn parse_api_url(text: &str) -> Result<Url, String> {
     let url = Url::parse(text.trim())
         .map_err(|err| format!("the API address {text:?} is not a valid URL ({err})"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(format!("the API address {text:?} must start with https:// or http://"));
+        return Err(format!(
+            "the API address {text:?} must start with https:// or http://"
+        ));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err("the API address must not contain a user name or password".into());
@@ -291,13 +307,26 @@ fn error_reason(status: StatusCode, body: &str) -> String {
     let parsed: Option<serde_json::Value> = serde_json::from_str(body).ok();
     let message = parsed.as_ref().and_then(|value| {
         let error = value.pointer("/errors/0/error")?;
-        let code = error.get("code").and_then(|c| c.as_str()).unwrap_or_default();
-        let message = error.get("message").and_then(|m| m.as_str()).unwrap_or_default();
-        Some(format!("{code}: {message}").trim_matches([' ', ':']).to_owned())
+        let code = error
+            .get("code")
+            .and_then(|c| c.as_str())
+            .unwrap_or_default();
+        let message = error
+            .get("message")
+            .and_then(|m| m.as_str())
+            .unwrap_or_default();
+        Some(
+            format!("{code}: {message}")
+                .trim_matches([' ', ':'])
+                .to_owned(),
+        )
     });
     match message {
         Some(text) if !text.is_empty() => text,
-        _ => status.canonical_reason().unwrap_or("unexpected status").to_owned(),
+        _ => status
+            .canonical_reason()
+            .unwrap_or("unexpected status")
+            .to_owned(),
     }
 }
 
@@ -322,7 +351,10 @@ mod tests {
         let client = Client::new(&config, None).unwrap();
         let mut url = client.endpoint(&["v3", "deals", "stream"]);
         url.query_pairs_mut().append_pair("position", "a+b/c=");
-        assert_eq!(url.as_str(), "http://127.0.0.1:9/proxy/v3/deals/stream?position=a%2Bb%2Fc%3D");
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:9/proxy/v3/deals/stream?position=a%2Bb%2Fc%3D"
+        );
     }
 
     #[test]
@@ -335,9 +367,16 @@ mod tests {
 
     #[test]
     fn error_reason_reads_api_error_body() {
-        let body = r#"{"errors":[{"error":{"code":"invalid_param","message":"limit is out of range"}}]}"#;
-        assert_eq!(error_reason(StatusCode::BAD_REQUEST, body), "invalid_param: limit is out of range");
-        assert_eq!(error_reason(StatusCode::BAD_GATEWAY, "<html>"), "Bad Gateway");
+        let body =
+            r#"{"errors":[{"error":{"code":"invalid_param","message":"limit is out of range"}}]}"#;
+        assert_eq!(
+            error_reason(StatusCode::BAD_REQUEST, body),
+            "invalid_param: limit is out of range"
+        );
+        assert_eq!(
+            error_reason(StatusCode::BAD_GATEWAY, "<html>"),
+            "Bad Gateway"
+        );
     }
 
     #[test]

@@ -91,11 +91,19 @@ pub enum StreamState {
     /// The last poll succeeded.
     Ok,
     /// A request failed (server error, broken response); retrying after a delay.
-    BackingOff { error: String, retry_in: Duration },
+    BackingOff {
+        error: String,
+        retry_in: Duration,
+    },
     /// Sell answered 429; retrying after `Retry-After` or a backoff.
-    RateLimited { retry_in: Duration },
+    RateLimited {
+        retry_in: Duration,
+    },
     /// Sell could not be reached or did not answer in time.
-    Offline { error: String, retry_in: Duration },
+    Offline {
+        error: String,
+        retry_in: Duration,
+    },
     /// 401: polling stopped until a new token is set.
     TokenRejected,
     /// 403: polling stopped until a new token is set.
@@ -124,7 +132,10 @@ impl StreamState {
 
     /// True when polling waits for the user to set a new token.
     pub fn needs_token(&self) -> bool {
-        matches!(self, StreamState::TokenRejected | StreamState::Forbidden | StreamState::NoToken)
+        matches!(
+            self,
+            StreamState::TokenRejected | StreamState::Forbidden | StreamState::NoToken
+        )
     }
 }
 
@@ -132,16 +143,31 @@ impl StreamState {
 #[derive(Debug, Clone)]
 pub enum EngineEvent {
     /// A stream's state changed kind (repeats of the same kind are not sent).
-    State { resource: String, state: StreamState },
+    State {
+        resource: String,
+        state: StreamState,
+    },
     /// A request failed and will be retried; sent for every failure.
-    Retry { resource: String, error: FetchError, delay: Duration, failures: u32 },
+    Retry {
+        resource: String,
+        error: FetchError,
+        delay: Duration,
+        failures: u32,
+    },
     /// New events, committed to the store, oldest first.
-    Changes { resource: String, events: Vec<StoredEvent> },
+    Changes {
+        resource: String,
+        events: Vec<StoredEvent>,
+    },
     /// The saved position had expired; the stream was re-anchored at the top.
     Gap(Gap),
     /// A poll reached the newest end. `catch_up` is true for the first poll
     /// after the engine started, which may bring a backlog.
-    Drained { resource: String, new_events: usize, catch_up: bool },
+    Drained {
+        resource: String,
+        new_events: usize,
+        catch_up: bool,
+    },
 }
 
 enum Command {
@@ -200,7 +226,11 @@ impl Engine {
         if pollers.contains_key(resource) {
             return;
         }
-        let config = self.config.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let config = self
+            .config
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let (commands, receiver) = mpsc::unbounded_channel();
         let stream = StreamPoller {
             resource: resource.to_owned(),
@@ -261,18 +291,29 @@ impl Engine {
 
     pub fn set_interval(&self, interval: Duration) {
         let interval = interval.clamp(MIN_INTERVAL, MAX_INTERVAL);
-        self.config.lock().unwrap_or_else(|p| p.into_inner()).interval = interval;
+        self.config
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .interval = interval;
         self.send_all(|| Command::SetInterval(interval));
     }
 
     /// Follows exactly these streams, starting and stopping pollers as needed.
     pub fn set_resources(&self, resources: &[String]) {
-        self.config.lock().unwrap_or_else(|p| p.into_inner()).resources = resources.to_vec();
+        self.config
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .resources = resources.to_vec();
         let removed: Vec<Poller> = {
             let mut pollers = self.pollers.lock().unwrap_or_else(|p| p.into_inner());
-            let gone: Vec<String> =
-                pollers.keys().filter(|name| !resources.contains(name)).cloned().collect();
-            gone.iter().filter_map(|name| pollers.remove(name)).collect()
+            let gone: Vec<String> = pollers
+                .keys()
+                .filter(|name| !resources.contains(name))
+                .cloned()
+                .collect();
+            gone.iter()
+                .filter_map(|name| pollers.remove(name))
+                .collect()
         };
         for poller in removed {
             let _ = poller.commands.send(Command::Stop);
@@ -314,9 +355,14 @@ impl Engine {
                 let mono_elapsed = mono.elapsed();
                 wall = SystemTime::now();
                 mono = Instant::now();
-                let Some(engine) = engine.upgrade() else { return };
+                let Some(engine) = engine.upgrade() else {
+                    return;
+                };
                 if wall_elapsed > mono_elapsed + SLACK {
-                    tracing::info!(slept_secs = (wall_elapsed - mono_elapsed).as_secs(), "machine resumed");
+                    tracing::info!(
+                        slept_secs = (wall_elapsed - mono_elapsed).as_secs(),
+                        "machine resumed"
+                    );
                     engine.wake();
                 }
             }
@@ -467,7 +513,9 @@ impl StreamPoller {
             Err(PollError::Fetch(error)) => {
                 self.failures += 1;
                 let delay = match &error {
-                    FetchError::RateLimited { retry_after: Some(wait) } => *wait,
+                    FetchError::RateLimited {
+                        retry_after: Some(wait),
+                    } => *wait,
                     _ => self.backoff.delay(self.failures),
                 };
                 let state = match &error {
@@ -548,18 +596,31 @@ async fn poll_stream(poller: &StreamPoller) -> Result<usize, PollError> {
 
     let mut new_events = 0;
     loop {
-        let page = match poller.client.fetch_page(resource, &position, poller.limit).await {
+        let page = match poller
+            .client
+            .fetch_page(resource, &position, poller.limit)
+            .await
+        {
             Ok(page) => page,
             Err(FetchError::PositionExpired) => {
                 reanchor(poller).await?;
-                position = Position::At(poller.store.position(resource).map_err(PollError::Store)?.unwrap_or_default());
+                position = Position::At(
+                    poller
+                        .store
+                        .position(resource)
+                        .map_err(PollError::Store)?
+                        .unwrap_or_default(),
+                );
                 continue;
             }
             Err(error) => return Err(PollError::Fetch(error)),
         };
 
         failpoint_before_commit();
-        let inserted = poller.store.commit_page(resource, &page).map_err(PollError::Store)?;
+        let inserted = poller
+            .store
+            .commit_page(resource, &page)
+            .map_err(PollError::Store)?;
         new_events += inserted.len();
         if !inserted.is_empty() {
             let _ = poller.events.send(EngineEvent::Changes {
@@ -578,14 +639,23 @@ async fn poll_stream(poller: &StreamPoller) -> Result<usize, PollError> {
 /// the last successful poll before it.
 async fn reanchor(poller: &StreamPoller) -> Result<(), PollError> {
     let resource = poller.resource.as_str();
-    let since = poller.store.last_ok_at(resource).map_err(PollError::Store)?;
+    let since = poller
+        .store
+        .last_ok_at(resource)
+        .map_err(PollError::Store)?;
     let page = poller
         .client
         .fetch_page(resource, &Position::Top, poller.limit)
         .await
         .map_err(PollError::Fetch)?;
-    poller.store.set_position(resource, &page.position).map_err(PollError::Store)?;
-    let gap = poller.store.record_gap(resource, since.as_deref()).map_err(PollError::Store)?;
+    poller
+        .store
+        .set_position(resource, &page.position)
+        .map_err(PollError::Store)?;
+    let gap = poller
+        .store
+        .record_gap(resource, since.as_deref())
+        .map_err(PollError::Store)?;
     tracing::warn!(
         resource,
         since = since.as_deref().unwrap_or("unknown"),
@@ -631,9 +701,17 @@ mod tests {
         };
         for failures in 1..=30 {
             let delay = backoff.delay(failures);
-            let full = Duration::from_secs(2).saturating_mul(1 << (failures - 1).min(20)).min(backoff.max);
-            assert!(delay >= full / 2, "attempt {failures}: {delay:?} below half of {full:?}");
-            assert!(delay <= full, "attempt {failures}: {delay:?} above {full:?}");
+            let full = Duration::from_secs(2)
+                .saturating_mul(1 << (failures - 1).min(20))
+                .min(backoff.max);
+            assert!(
+                delay >= full / 2,
+                "attempt {failures}: {delay:?} below half of {full:?}"
+            );
+            assert!(
+                delay <= full,
+                "attempt {failures}: {delay:?} above {full:?}"
+            );
         }
         assert!(backoff.delay(40) <= Duration::from_secs(300));
     }
@@ -643,9 +721,17 @@ mod tests {
         let states = [
             StreamState::Starting,
             StreamState::Ok,
-            StreamState::BackingOff { error: String::new(), retry_in: Duration::ZERO },
-            StreamState::RateLimited { retry_in: Duration::ZERO },
-            StreamState::Offline { error: String::new(), retry_in: Duration::ZERO },
+            StreamState::BackingOff {
+                error: String::new(),
+                retry_in: Duration::ZERO,
+            },
+            StreamState::RateLimited {
+                retry_in: Duration::ZERO,
+            },
+            StreamState::Offline {
+                error: String::new(),
+                retry_in: Duration::ZERO,
+            },
             StreamState::TokenRejected,
             StreamState::Forbidden,
             StreamState::NoToken,

@@ -138,7 +138,14 @@ pub fn field_changes(event: &StoredEvent, names: &dyn NameLookup) -> Vec<FieldCh
                     .unwrap_or_else(|| data.get("currency").unwrap_or(&Value::Null));
                 let new_currency = data.get("currency").unwrap_or(&Value::Null);
                 let show_both = previous.contains_key("currency");
-                let old_text = money(old, if show_both { old_currency } else { &Value::Null });
+                let old_text = money(
+                    old,
+                    if show_both {
+                        old_currency
+                    } else {
+                        &Value::Null
+                    },
+                );
                 let new_text = money(new, new_currency);
                 changes.push(FieldChange {
                     field: field.clone(),
@@ -259,7 +266,10 @@ fn custom_field_changes(old: &Value, new: &Value) -> Vec<FieldChange> {
                     .iter()
                     .map(|item| {
                         let field = item.pointer("/custom_field/data");
-                        let id = field.and_then(|f| f.get("id")).map(Value::to_string).unwrap_or_default();
+                        let id = field
+                            .and_then(|f| f.get("id"))
+                            .map(Value::to_string)
+                            .unwrap_or_default();
                         let name = field
                             .and_then(|f| f.get("name"))
                             .and_then(Value::as_str)
@@ -276,7 +286,10 @@ fn custom_field_changes(old: &Value, new: &Value) -> Vec<FieldChange> {
     let mut changes = Vec::new();
 
     for (id, name, new_value) in &new_entries {
-        let old_value = old_entries.iter().find(|(old_id, ..)| old_id == id).map(|(.., v)| v);
+        let old_value = old_entries
+            .iter()
+            .find(|(old_id, ..)| old_id == id)
+            .map(|(.., v)| v);
         if old_value != Some(new_value) {
             changes.push(FieldChange {
                 field: format!("custom_field_values.{id}"),
@@ -301,7 +314,11 @@ fn custom_field_changes(old: &Value, new: &Value) -> Vec<FieldChange> {
 
 /// The record kind for people: `deal` reads "Deal".
 pub fn kind_label(record_type: &str) -> String {
-    field_label(if record_type.is_empty() { "record" } else { record_type })
+    field_label(if record_type.is_empty() {
+        "record"
+    } else {
+        record_type
+    })
 }
 
 /// The record's name, or its kind and id when it has none.
@@ -324,8 +341,12 @@ pub struct PopupText {
 
 /// Fields Sell updates along with others, such as the time of a stage
 /// change. A pop-up leaves them out unless nothing else changed.
-pub const BOOKKEEPING_FIELDS: &[&str] =
-    &["last_stage_change_at", "last_stage_change_by_id", "updated_at", "last_activity_at"];
+pub const BOOKKEEPING_FIELDS: &[&str] = &[
+    "last_stage_change_at",
+    "last_stage_change_by_id",
+    "updated_at",
+    "last_activity_at",
+];
 
 /// The pop-up for one change:
 /// - "Website Redesign — updated" / "Value: 50.00 → 100.00 USD · Name: Website → Website Redesign";
@@ -342,7 +363,9 @@ pub fn popup_text(event: &StoredEvent, names: &dyn NameLookup) -> PopupText {
                 event.data.get("currency").unwrap_or(&Value::Null),
             );
             let headline = match amount {
-                Some(amount) if amount != "0" && amount != "0.00" && !amount.starts_with("0.00 ") => {
+                Some(amount)
+                    if amount != "0" && amount != "0.00" && !amount.starts_with("0.00 ") =>
+                {
                     format!("New {kind}: {title} — {amount}")
                 }
                 _ => format!("New {kind}: {title}"),
@@ -373,9 +396,15 @@ pub fn popup_text(event: &StoredEvent, names: &dyn NameLookup) -> PopupText {
                 .and_then(|stage| names.stage_category(stage))
                 .filter(|category| category == "won" || category == "lost");
             let verb = outcome.unwrap_or_else(|| event.event_type.as_str().to_owned());
-            let meaningful: Vec<&FieldChange> =
-                changes.iter().filter(|c| !BOOKKEEPING_FIELDS.contains(&c.field.as_str())).collect();
-            let shown = if meaningful.is_empty() { changes.iter().collect() } else { meaningful };
+            let meaningful: Vec<&FieldChange> = changes
+                .iter()
+                .filter(|c| !BOOKKEEPING_FIELDS.contains(&c.field.as_str()))
+                .collect();
+            let shown = if meaningful.is_empty() {
+                changes.iter().collect()
+            } else {
+                meaningful
+            };
             let mut parts: Vec<String> = shown.iter().map(|change| change.line()).collect();
             if parts.is_empty() {
                 parts.push("No field changes were listed.".to_owned());
@@ -405,7 +434,11 @@ pub fn summary_text(events: &[StoredEvent]) -> PopupText {
         [single] if !single.is_empty() => format!("{single} changes"),
         _ => "changes".to_owned(),
     };
-    let noun = if events.len() == 1 { noun.trim_end_matches('s').to_owned() } else { noun };
+    let noun = if events.len() == 1 {
+        noun.trim_end_matches('s').to_owned()
+    } else {
+        noun
+    };
 
     let mut names: Vec<String> = Vec::new();
     for event in events.iter().rev() {
@@ -458,7 +491,13 @@ fn is_combining_mark(c: char) -> bool {
 /// the cursor or change colours.
 pub fn terminal_safe(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_control() && c != '\n' { '\u{FFFD}' } else { c })
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
         .collect()
 }
 
@@ -471,10 +510,25 @@ pub fn terminal_safe(text: &str) -> String {
 /// ```
 pub fn terminal_block(event: &StoredEvent, names: &dyn NameLookup) -> String {
     let time = event.event_time.replacen('T', " ", 1);
-    let id = event.record_id.map(|id| id.to_string()).unwrap_or_else(|| "?".into());
-    let name = event.name.as_deref().map(terminal_safe).unwrap_or_else(|| NONE_TEXT.to_owned());
-    let kind = if event.record_type.is_empty() { "record" } else { &event.record_type };
-    let mut block = format!("{time}  {kind} {id}  {}  {}", name.replace('\n', " "), event.event_type.as_str());
+    let id = event
+        .record_id
+        .map(|id| id.to_string())
+        .unwrap_or_else(|| "?".into());
+    let name = event
+        .name
+        .as_deref()
+        .map(terminal_safe)
+        .unwrap_or_else(|| NONE_TEXT.to_owned());
+    let kind = if event.record_type.is_empty() {
+        "record"
+    } else {
+        &event.record_type
+    };
+    let mut block = format!(
+        "{time}  {kind} {id}  {}  {}",
+        name.replace('\n', " "),
+        event.event_type.as_str()
+    );
     if matches!(event.event_type, EventType::Updated | EventType::Other(_)) {
         for change in field_changes(event, names) {
             block.push_str("\n    ");
@@ -538,7 +592,10 @@ mod tests {
         );
         let popup = popup_text(&e, &NoNames);
         assert_eq!(popup.title, "Website Redesign — updated");
-        assert_eq!(popup.body, "Value: 50.00 → 100.00 USD · Name: Website → Website Redesign");
+        assert_eq!(
+            popup.body,
+            "Value: 50.00 → 100.00 USD · Name: Website → Website Redesign"
+        );
         assert_eq!(
             terminal_block(&e, &NoNames),
             "2017-07-05 17:24:10Z  deal 39912342  Website Redesign  updated\n    \
@@ -548,8 +605,15 @@ mod tests {
 
     #[test]
     fn created_shows_grouped_amount() {
-        let e = event(json!({"id": 1, "name": "Acme renewal", "value": "1200.00", "currency": "EUR"}), "created", json!(null));
-        assert_eq!(popup_text(&e, &NoNames).title, "New deal: Acme renewal — 1,200.00 EUR");
+        let e = event(
+            json!({"id": 1, "name": "Acme renewal", "value": "1200.00", "currency": "EUR"}),
+            "created",
+            json!(null),
+        );
+        assert_eq!(
+            popup_text(&e, &NoNames).title,
+            "New deal: Acme renewal — 1,200.00 EUR"
+        );
     }
 
     #[test]
@@ -562,7 +626,11 @@ mod tests {
 
     #[test]
     fn stage_and_owner_use_names() {
-        let e = event(json!({"id": 1, "name": "X", "stage_id": 2, "owner_id": 7}), "updated", json!({"stage_id": 1, "owner_id": null}));
+        let e = event(
+            json!({"id": 1, "name": "X", "stage_id": 2, "owner_id": 7}),
+            "updated",
+            json!({"stage_id": 1, "owner_id": null}),
+        );
         let popup = popup_text(&e, &Names);
         assert_eq!(popup.title, "X — won");
         assert_eq!(popup.body, "Stage: Qualified → Won · Owner: — → Dana Reyes");
@@ -572,18 +640,29 @@ mod tests {
             "updated",
             json!({"stage_id": 1, "last_stage_change_at": "a"}),
         );
-        assert_eq!(popup_text(&moved, &Names).body, "Stage: Qualified → Won · Owner: Dana Reyes");
+        assert_eq!(
+            popup_text(&moved, &Names).body,
+            "Stage: Qualified → Won · Owner: Dana Reyes"
+        );
     }
 
     #[test]
     fn unknown_id_shows_number() {
-        let e = event(json!({"id": 1, "stage_id": 99}), "updated", json!({"stage_id": 98}));
+        let e = event(
+            json!({"id": 1, "stage_id": 99}),
+            "updated",
+            json!({"stage_id": 98}),
+        );
         assert_eq!(field_changes(&e, &NoNames)[0].line(), "Stage: #98 → #99");
     }
 
     #[test]
     fn currency_change_shows_both_sides() {
-        let e = event(json!({"id": 1, "value": "10", "currency": "EUR"}), "updated", json!({"value": "9", "currency": "USD"}));
+        let e = event(
+            json!({"id": 1, "value": "10", "currency": "EUR"}),
+            "updated",
+            json!({"value": "9", "currency": "USD"}),
+        );
         let changes = field_changes(&e, &NoNames);
         assert_eq!(changes.len(), 1);
         assert_eq!(changes[0].line(), "Value: 9 USD → 10 EUR");
@@ -597,26 +676,47 @@ mod tests {
             "updated",
             json!({"custom_field_values": [cf(1, "Region", json!("EMEA")), cf(2, "Seats", json!(10)), cf(3, "Old", json!("x"))]}),
         );
-        let lines: Vec<String> = field_changes(&e, &NoNames).iter().map(FieldChange::line).collect();
+        let lines: Vec<String> = field_changes(&e, &NoNames)
+            .iter()
+            .map(FieldChange::line)
+            .collect();
         assert_eq!(lines, ["Region: EMEA → APAC", "Old: x → —"]);
     }
 
     #[test]
     fn values_keep_exact_decimals() {
-        assert_eq!(group_digits("12345678901234567890.123456789"), "12,345,678,901,234,567,890.123456789");
+        assert_eq!(
+            group_digits("12345678901234567890.123456789"),
+            "12,345,678,901,234,567,890.123456789"
+        );
         assert_eq!(group_digits("-1000"), "-1,000");
         assert_eq!(group_digits("100.00"), "100.00");
         assert_eq!(group_digits("1e5"), "1e5");
-        assert_eq!(display_value("hot", &json!(true), &NoNames).as_deref(), Some("yes"));
+        assert_eq!(
+            display_value("hot", &json!(true), &NoNames).as_deref(),
+            Some("yes")
+        );
         assert_eq!(display_value("name", &json!(""), &NoNames), None);
-        assert_eq!(display_value("tags", &json!([{"data": {"name": "vip"}}, {"data": {"name": "q4"}}]), &NoNames).as_deref(), Some("vip, q4"));
+        assert_eq!(
+            display_value(
+                "tags",
+                &json!([{"data": {"name": "vip"}}, {"data": {"name": "q4"}}]),
+                &NoNames
+            )
+            .as_deref(),
+            Some("vip, q4")
+        );
     }
 
     #[test]
     fn summary_names_two_and_counts_rest() {
         let mut events = Vec::new();
         for n in 0..12 {
-            events.push(event(json!({"id": n, "name": format!("Deal {n}")}), "updated", json!({"name": "x"})));
+            events.push(event(
+                json!({"id": n, "name": format!("Deal {n}")}),
+                "updated",
+                json!({"name": "x"}),
+            ));
         }
         let text = summary_text(&events);
         assert_eq!(text.title, "12 deal changes");

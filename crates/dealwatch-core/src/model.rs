@@ -253,9 +253,18 @@ mod tests {
     #[test]
     fn broken_bodies_are_classified() {
         assert_eq!(Page::parse("").unwrap_err(), PageError::Empty);
-        assert_eq!(Page::parse("<html><body>502</body></html>").unwrap_err(), PageError::Html);
-        assert_eq!(Page::parse(&FIXTURE[..FIXTURE.len() / 2]).unwrap_err(), PageError::Truncated);
-        assert!(matches!(Page::parse(r#"{"items":[]}"#), Err(PageError::Invalid(_))));
+        assert_eq!(
+            Page::parse("<html><body>502</body></html>").unwrap_err(),
+            PageError::Html
+        );
+        assert_eq!(
+            Page::parse(&FIXTURE[..FIXTURE.len() / 2]).unwrap_err(),
+            PageError::Truncated
+        );
+        assert!(matches!(
+            Page::parse(r#"{"items":[]}"#),
+            Err(PageError::Invalid(_))
+        ));
     }
 
     #[test]

@@ -54,26 +54,47 @@ impl Names {
     }
 
     fn entry(&self, kind: NameKind, id: i64) -> Option<Entry> {
-        if let Some(entry) = self.memo.lock().unwrap_or_else(|p| p.into_inner()).get(&(kind, id)) {
+        if let Some(entry) = self
+            .memo
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&(kind, id))
+        {
             return Some(entry.clone());
         }
         let (name, extra) = self.store.cached_name(kind.as_str(), id).ok().flatten()?;
-        let extra: Value = extra.and_then(|text| serde_json::from_str(&text).ok()).unwrap_or(Value::Null);
+        let extra: Value = extra
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or(Value::Null);
         let entry = Entry {
             name,
-            category: extra.get("category").and_then(Value::as_str).map(str::to_owned),
+            category: extra
+                .get("category")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             pipeline_id: extra.get("pipeline_id").and_then(Value::as_i64),
         };
-        self.memo.lock().unwrap_or_else(|p| p.into_inner()).insert((kind, id), entry.clone());
+        self.memo
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert((kind, id), entry.clone());
         Some(entry)
     }
 
     fn remember(&self, kind: NameKind, id: i64, entry: Entry) {
-        let extra = serde_json::json!({"category": entry.category, "pipeline_id": entry.pipeline_id}).to_string();
-        if let Err(err) = self.store.put_name(kind.as_str(), id, &entry.name, Some(&extra)) {
+        let extra =
+            serde_json::json!({"category": entry.category, "pipeline_id": entry.pipeline_id})
+                .to_string();
+        if let Err(err) = self
+            .store
+            .put_name(kind.as_str(), id, &entry.name, Some(&extra))
+        {
             tracing::warn!(kind = kind.as_str(), id, %err, "could not cache a name");
         }
-        self.memo.lock().unwrap_or_else(|p| p.into_inner()).insert((kind, id), entry);
+        self.memo
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert((kind, id), entry);
     }
 
     fn needs_lookup(&self, kind: NameKind, id: i64) -> bool {
@@ -81,7 +102,9 @@ impl Names {
             return false;
         }
         let failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
-        !failed.get(&(kind, id)).is_some_and(|at| at.elapsed() < RETRY_AFTER_FAILURE)
+        !failed
+            .get(&(kind, id))
+            .is_some_and(|at| at.elapsed() < RETRY_AFTER_FAILURE)
     }
 
     fn mark_failed(&self, kind: NameKind, ids: impl IntoIterator<Item = i64>) {
@@ -119,7 +142,9 @@ impl Names {
         let mut wanted: HashMap<NameKind, BTreeSet<i64>> = HashMap::new();
         for event in events {
             for source in [&event.data, &Value::Object(event.previous.clone())] {
-                let Some(fields) = source.as_object() else { continue };
+                let Some(fields) = source.as_object() else {
+                    continue;
+                };
                 for (field, value) in fields {
                     if let (Some(kind), Some(id)) = (NameKind::of_field(field), value.as_i64()) {
                         if self.needs_lookup(kind, id) {
@@ -142,10 +167,13 @@ impl Names {
                     .filter_map(|(_, entry)| entry.pipeline_id)
                     .collect()
             };
-            let missing: BTreeSet<i64> =
-                pipelines.into_iter().filter(|id| self.needs_lookup(NameKind::Pipeline, *id)).collect();
+            let missing: BTreeSet<i64> = pipelines
+                .into_iter()
+                .filter(|id| self.needs_lookup(NameKind::Pipeline, *id))
+                .collect();
             if !missing.is_empty() {
-                self.fetch_list(NameKind::Pipeline, "pipelines", missing).await;
+                self.fetch_list(NameKind::Pipeline, "pipelines", missing)
+                    .await;
             }
         }
         if let Some(ids) = wanted.remove(&NameKind::User) {
@@ -167,14 +195,25 @@ impl Names {
     async fn fetch_list(&self, kind: NameKind, path: &str, ids: BTreeSet<i64>) {
         let ids: Vec<i64> = ids.into_iter().collect();
         for chunk in ids.chunks(100) {
-            let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            let list = chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
             self.pace().await;
             let query = [("ids", list.clone()), ("per_page", chunk.len().to_string())];
             match self.client.get_v2(&[path], &query).await {
                 Ok(body) => {
                     let mut found = BTreeSet::new();
-                    for item in body.get("items").and_then(Value::as_array).into_iter().flatten() {
-                        if let Some((id, entry)) = parse_record(kind, item.get("data").unwrap_or(item)) {
+                    for item in body
+                        .get("items")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        if let Some((id, entry)) =
+                            parse_record(kind, item.get("data").unwrap_or(item))
+                        {
                             found.insert(id);
                             self.remember(kind, id, entry);
                         }
@@ -233,11 +272,13 @@ impl NameLookup for Names {
     }
 
     fn stage_category(&self, id: i64) -> Option<String> {
-        self.entry(NameKind::Stage, id).and_then(|entry| entry.category)
+        self.entry(NameKind::Stage, id)
+            .and_then(|entry| entry.category)
     }
 
     fn stage_pipeline(&self, id: i64) -> Option<i64> {
-        self.entry(NameKind::Stage, id).and_then(|entry| entry.pipeline_id)
+        self.entry(NameKind::Stage, id)
+            .and_then(|entry| entry.pipeline_id)
     }
 }
 
@@ -251,10 +292,18 @@ fn plain(name: &str) -> Entry {
 
 fn parse_record(kind: NameKind, data: &Value) -> Option<(i64, Entry)> {
     let id = data.get("id")?.as_i64()?;
-    let text = |key: &str| data.get(key).and_then(Value::as_str).filter(|s| !s.is_empty());
+    let text = |key: &str| {
+        data.get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
     let name = match kind {
         NameKind::Contact => text("name").map(str::to_owned).or_else(|| {
-            let full = format!("{} {}", text("first_name").unwrap_or(""), text("last_name").unwrap_or(""));
+            let full = format!(
+                "{} {}",
+                text("first_name").unwrap_or(""),
+                text("last_name").unwrap_or("")
+            );
             Some(full.trim().to_owned()).filter(|n| !n.is_empty())
         })?,
         _ => text("name")?.to_owned(),

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 pub fn data_dir() -> PathBuf {
     match std::env::var_os("DEALWATCH_DATA_DIR").filter(|value| !value.is_empty()) {
         Some(dir) => PathBuf::from(dir),
-        None => dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("dealwatch"),
+        None => dirs::data_dir()
+            .unwrap_or_else(std::env::temp_dir)
+            .join("dealwatch"),
     }
 }
 
@@ -16,7 +18,9 @@ pub fn data_dir() -> PathBuf {
 pub fn config_dir() -> PathBuf {
     match std::env::var_os("DEALWATCH_CONFIG_DIR").filter(|value| !value.is_empty()) {
         Some(dir) => PathBuf::from(dir),
-        None => dirs::config_dir().unwrap_or_else(std::env::temp_dir).join("dealwatch"),
+        None => dirs::config_dir()
+            .unwrap_or_else(std::env::temp_dir)
+            .join("dealwatch"),
     }
 }
 

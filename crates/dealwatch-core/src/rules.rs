@@ -37,7 +37,12 @@ pub struct Popup {
 }
 
 /// True when the rules let this event raise a pop-up.
-pub fn wants_popup(event: &StoredEvent, rules: &NotificationRules, context: &RuleContext, names: &dyn NameLookup) -> bool {
+pub fn wants_popup(
+    event: &StoredEvent,
+    rules: &NotificationRules,
+    context: &RuleContext,
+    names: &dyn NameLookup,
+) -> bool {
     if !rules.enabled || rules.quiet_hours.contains(context.local_minute) {
         return false;
     }
@@ -53,7 +58,10 @@ pub fn wants_popup(event: &StoredEvent, rules: &NotificationRules, context: &Rul
     if rules.ignore_own_changes && made_by(event, context.self_user_id) {
         return false;
     }
-    if is_deal && !rules.stage_ids.is_empty() && !event.stage_id.is_some_and(|s| rules.stage_ids.contains(&s)) {
+    if is_deal
+        && !rules.stage_ids.is_empty()
+        && !event.stage_id.is_some_and(|s| rules.stage_ids.contains(&s))
+    {
         return false;
     }
     if is_deal && !rules.pipeline_ids.is_empty() {
@@ -76,7 +84,10 @@ pub fn wants_popup(event: &StoredEvent, rules: &NotificationRules, context: &Rul
     }
     if event.event_type == EventType::Updated && !rules.ignored_fields.is_empty() {
         let all_ignored = !event.previous.is_empty()
-            && event.previous.keys().all(|field| rules.ignored_fields.iter().any(|i| i == field));
+            && event
+                .previous
+                .keys()
+                .all(|field| rules.ignored_fields.iter().any(|i| i == field));
         if all_ignored {
             return false;
         }
@@ -92,7 +103,9 @@ fn made_by(event: &StoredEvent, me: Option<i64>) -> bool {
     let field = |name: &str| event.data.get(name).and_then(Value::as_i64);
     match event.event_type {
         EventType::Created => field("creator_id") == Some(me),
-        EventType::Updated if event.previous.contains_key("stage_id") => field("last_stage_change_by_id") == Some(me),
+        EventType::Updated if event.previous.contains_key("stage_id") => {
+            field("last_stage_change_by_id") == Some(me)
+        }
         _ => false,
     }
 }
@@ -121,7 +134,10 @@ pub fn plan(
     web_url: &str,
     catch_up: bool,
 ) -> Vec<Popup> {
-    let wanted: Vec<&StoredEvent> = events.iter().filter(|e| wants_popup(e, rules, context, names)).collect();
+    let wanted: Vec<&StoredEvent> = events
+        .iter()
+        .filter(|e| wants_popup(e, rules, context, names))
+        .collect();
     let threshold = rules.burst_threshold.max(1) as usize;
 
     if wanted.len() > threshold || (catch_up && wanted.len() > 1) {
@@ -137,7 +153,9 @@ pub fn plan(
         .into_iter()
         .map(|event| {
             let mut shown = event.clone();
-            shown.previous.retain(|field, _| !rules.ignored_fields.contains(field));
+            shown
+                .previous
+                .retain(|field, _| !rules.ignored_fields.contains(field));
             Popup {
                 text: format::popup_text(&shown, names),
                 click: record_url(web_url, event)
@@ -191,15 +209,34 @@ mod tests {
     #[test]
     fn up_to_threshold_one_popup_each() {
         let rules = NotificationRules::default();
-        let popups = plan(&updates(3), &rules, &RuleContext::default(), &NoNames, WEB, false);
+        let popups = plan(
+            &updates(3),
+            &rules,
+            &RuleContext::default(),
+            &NoNames,
+            WEB,
+            false,
+        );
         assert_eq!(popups.len(), 3);
-        assert_eq!(popups[0].click, ClickTarget::Record { url: format!("{WEB}/deals/1") });
+        assert_eq!(
+            popups[0].click,
+            ClickTarget::Record {
+                url: format!("{WEB}/deals/1")
+            }
+        );
     }
 
     #[test]
     fn burst_becomes_one_summary() {
         let rules = NotificationRules::default();
-        let popups = plan(&updates(12), &rules, &RuleContext::default(), &NoNames, WEB, false);
+        let popups = plan(
+            &updates(12),
+            &rules,
+            &RuleContext::default(),
+            &NoNames,
+            WEB,
+            false,
+        );
         assert_eq!(popups.len(), 1);
         assert_eq!(popups[0].text.title, "12 deal changes");
         assert_eq!(popups[0].text.body, "Deal 12, Deal 11 and 10 more");
@@ -210,45 +247,127 @@ mod tests {
     #[test]
     fn backlog_gets_at_most_one_popup() {
         let rules = NotificationRules::default();
-        assert_eq!(plan(&updates(2), &rules, &RuleContext::default(), &NoNames, WEB, true).len(), 1);
-        assert_eq!(plan(&updates(1), &rules, &RuleContext::default(), &NoNames, WEB, true).len(), 1);
+        assert_eq!(
+            plan(
+                &updates(2),
+                &rules,
+                &RuleContext::default(),
+                &NoNames,
+                WEB,
+                true
+            )
+            .len(),
+            1
+        );
+        assert_eq!(
+            plan(
+                &updates(1),
+                &rules,
+                &RuleContext::default(),
+                &NoNames,
+                WEB,
+                true
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]
     fn only_mine_and_min_value_filter() {
-        let mut rules = NotificationRules { only_mine: true, ..Default::default() };
-        let context = RuleContext { self_user_id: Some(1), local_minute: 0 };
+        let mut rules = NotificationRules {
+            only_mine: true,
+            ..Default::default()
+        };
+        let context = RuleContext {
+            self_user_id: Some(1),
+            local_minute: 0,
+        };
         let popups = plan(&updates(3), &rules, &context, &NoNames, WEB, false);
-        assert_eq!(popups.iter().map(|p| p.event_ids[0]).collect::<Vec<_>>(), [1, 3]);
+        assert_eq!(
+            popups.iter().map(|p| p.event_ids[0]).collect::<Vec<_>>(),
+            [1, 3]
+        );
 
         rules.only_mine = false;
         rules.min_value = Some("10.00".into());
-        assert_eq!(plan(&updates(2), &rules, &context, &NoNames, WEB, false).len(), 2);
+        assert_eq!(
+            plan(&updates(2), &rules, &context, &NoNames, WEB, false).len(),
+            2
+        );
         rules.min_value = Some("10.01".into());
-        assert_eq!(plan(&updates(2), &rules, &context, &NoNames, WEB, false).len(), 0);
+        assert_eq!(
+            plan(&updates(2), &rules, &context, &NoNames, WEB, false).len(),
+            0
+        );
     }
 
     #[test]
     fn ignored_fields_and_quiet_hours() {
-        let mut rules = NotificationRules { ignored_fields: vec!["value".into()], ..Default::default() };
-        assert!(plan(&updates(1), &rules, &RuleContext::default(), &NoNames, WEB, false).is_empty());
+        let mut rules = NotificationRules {
+            ignored_fields: vec!["value".into()],
+            ..Default::default()
+        };
+        assert!(plan(
+            &updates(1),
+            &rules,
+            &RuleContext::default(),
+            &NoNames,
+            WEB,
+            false
+        )
+        .is_empty());
 
-        let mixed = vec![event(1, json!({"id": 1, "name": "N", "value": "2"}), "updated", json!({"value": "1", "name": "M"}))];
-        let popups = plan(&mixed, &rules, &RuleContext::default(), &NoNames, WEB, false);
-        assert_eq!(popups[0].text.body, "Name: M → N", "ignored fields are left out of the body");
+        let mixed = vec![event(
+            1,
+            json!({"id": 1, "name": "N", "value": "2"}),
+            "updated",
+            json!({"value": "1", "name": "M"}),
+        )];
+        let popups = plan(
+            &mixed,
+            &rules,
+            &RuleContext::default(),
+            &NoNames,
+            WEB,
+            false,
+        );
+        assert_eq!(
+            popups[0].text.body, "Name: M → N",
+            "ignored fields are left out of the body"
+        );
 
         rules.ignored_fields.clear();
         rules.quiet_hours.enabled = true;
-        let night = RuleContext { self_user_id: None, local_minute: 23 * 60 };
+        let night = RuleContext {
+            self_user_id: None,
+            local_minute: 23 * 60,
+        };
         assert!(plan(&updates(1), &rules, &night, &NoNames, WEB, false).is_empty());
     }
 
     #[test]
     fn own_stage_move_is_ignored() {
-        let rules = NotificationRules { ignore_own_changes: true, ..Default::default() };
-        let context = RuleContext { self_user_id: Some(7), local_minute: 0 };
-        let mine = event(1, json!({"id": 1, "stage_id": 2, "last_stage_change_by_id": 7}), "updated", json!({"stage_id": 1}));
-        let theirs = event(2, json!({"id": 2, "stage_id": 2, "last_stage_change_by_id": 8}), "updated", json!({"stage_id": 1}));
+        let rules = NotificationRules {
+            ignore_own_changes: true,
+            ..Default::default()
+        };
+        let context = RuleContext {
+            self_user_id: Some(7),
+            local_minute: 0,
+        };
+        let mine = event(
+            1,
+            json!({"id": 1, "stage_id": 2, "last_stage_change_by_id": 7}),
+            "updated",
+            json!({"stage_id": 1}),
+        );
+        let theirs = event(
+            2,
+            json!({"id": 2, "stage_id": 2, "last_stage_change_by_id": 8}),
+            "updated",
+            json!({"stage_id": 1}),
+        );
         let popups = plan(&[mine, theirs], &rules, &context, &NoNames, WEB, false);
         assert_eq!(popups.len(), 1);
         assert_eq!(popups[0].event_ids, [2]);
@@ -256,7 +375,18 @@ mod tests {
 
     #[test]
     fn disabled_sends_nothing() {
-        let rules = NotificationRules { enabled: false, ..Default::default() };
-        assert!(plan(&updates(2), &rules, &RuleContext::default(), &NoNames, WEB, false).is_empty());
+        let rules = NotificationRules {
+            enabled: false,
+            ..Default::default()
+        };
+        assert!(plan(
+            &updates(2),
+            &rules,
+            &RuleContext::default(),
+            &NoNames,
+            WEB,
+            false
+        )
+        .is_empty());
     }
 }

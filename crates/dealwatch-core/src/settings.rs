@@ -150,20 +150,31 @@ impl Settings {
                 self.poll_interval_secs
             ));
         }
-        let url = url::Url::parse(&self.web_url)
-            .map_err(|_| format!("The Sell web address {:?} is not a valid URL.", self.web_url))?;
+        let url = url::Url::parse(&self.web_url).map_err(|_| {
+            format!(
+                "The Sell web address {:?} is not a valid URL.",
+                self.web_url
+            )
+        })?;
         if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
             return Err("The Sell web address must start with https://.".into());
         }
         let rules = &self.notifications;
         if let Some(min) = rules.min_value.as_deref().filter(|m| !m.trim().is_empty()) {
             if crate::decimal::Decimal::parse(min).is_none() {
-                return Err(format!("The minimum value {min:?} is not a number such as 1000 or 1000.50."));
+                return Err(format!(
+                    "The minimum value {min:?} is not a number such as 1000 or 1000.50."
+                ));
             }
         }
-        for (label, clock) in [("start", &rules.quiet_hours.start), ("end", &rules.quiet_hours.end)] {
+        for (label, clock) in [
+            ("start", &rules.quiet_hours.start),
+            ("end", &rules.quiet_hours.end),
+        ] {
             if parse_clock(clock).is_none() {
-                return Err(format!("The quiet hours {label} {clock:?} is not a time such as 22:00."));
+                return Err(format!(
+                    "The quiet hours {label} {clock:?} is not a time such as 22:00."
+                ));
             }
         }
         if !(1..=1000).contains(&rules.burst_threshold) {
@@ -184,18 +195,26 @@ pub fn settings_path() -> PathBuf {
 pub fn load(path: &Path) -> (Settings, Option<String>) {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return (Settings::default(), None),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return (Settings::default(), None)
+        }
         Err(err) => {
             return (
                 Settings::default(),
-                Some(format!("Could not read the settings file {}: {err}. Using the defaults.", path.display())),
+                Some(format!(
+                    "Could not read the settings file {}: {err}. Using the defaults.",
+                    path.display()
+                )),
             )
         }
     };
     match serde_json::from_str::<Settings>(&text) {
         Ok(settings) if settings.validate().is_ok() => (settings, None),
         Ok(_) | Err(_) => {
-            let aside = path.with_extension(format!("json.invalid-{}", time::OffsetDateTime::now_utc().unix_timestamp()));
+            let aside = path.with_extension(format!(
+                "json.invalid-{}",
+                time::OffsetDateTime::now_utc().unix_timestamp()
+            ));
             let moved = std::fs::rename(path, &aside).is_ok();
             let warning = if moved {
                 format!(
@@ -204,7 +223,10 @@ pub fn load(path: &Path) -> (Settings, Option<String>) {
                     aside.display()
                 )
             } else {
-                format!("The settings file {} is invalid. The defaults are in use.", path.display())
+                format!(
+                    "The settings file {} is invalid. The defaults are in use.",
+                    path.display()
+                )
             };
             (Settings::default(), Some(warning))
         }
@@ -221,7 +243,8 @@ pub fn save(path: &Path, settings: &Settings) -> Result<(), String> {
     let temporary = path.with_extension("json.tmp");
     std::fs::write(&temporary, text)
         .map_err(|err| format!("Could not write {}: {err}", temporary.display()))?;
-    std::fs::rename(&temporary, path).map_err(|err| format!("Could not replace {}: {err}", path.display()))
+    std::fs::rename(&temporary, path)
+        .map_err(|err| format!("Could not replace {}: {err}", path.display()))
 }
 
 #[cfg(test)]
@@ -239,7 +262,11 @@ mod tests {
         assert!(quiet.contains(6 * 60 + 59));
         assert!(!quiet.contains(7 * 60));
         assert!(!quiet.contains(12 * 60));
-        let day = QuietHours { start: "09:00".into(), end: "17:00".into(), ..quiet.clone() };
+        let day = QuietHours {
+            start: "09:00".into(),
+            end: "17:00".into(),
+            ..quiet.clone()
+        };
         assert!(day.contains(9 * 60));
         assert!(!day.contains(17 * 60));
     }
@@ -284,7 +311,8 @@ mod tests {
 
     #[test]
     fn unknown_and_missing_fields_use_defaults() {
-        let settings: Settings = serde_json::from_str(r#"{"pollIntervalSecs": 30, "futureOption": 1}"#).unwrap();
+        let settings: Settings =
+            serde_json::from_str(r#"{"pollIntervalSecs": 30, "futureOption": 1}"#).unwrap();
         assert_eq!(settings.poll_interval_secs, 30);
         assert_eq!(settings.streams, ["deals"]);
     }

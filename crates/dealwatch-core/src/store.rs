@@ -169,7 +169,8 @@ impl Store {
         }
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
             .map_err(OpenFailure::from_sqlite)?;
-        conn.execute_batch(SCHEMA).map_err(OpenFailure::from_sqlite)?;
+        conn.execute_batch(SCHEMA)
+            .map_err(OpenFailure::from_sqlite)?;
         Ok(conn)
     }
 
@@ -183,14 +184,20 @@ impl Store {
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The saved position of a stream.
     pub fn position(&self, resource: &str) -> Result<Option<String>, StoreError> {
         let conn = self.conn();
         let position = conn
-            .query_row("SELECT position FROM streams WHERE resource = ?1", [resource], |row| row.get(0))
+            .query_row(
+                "SELECT position FROM streams WHERE resource = ?1",
+                [resource],
+                |row| row.get(0),
+            )
             .optional()?;
         Ok(position)
     }
@@ -199,7 +206,11 @@ impl Store {
     pub fn last_ok_at(&self, resource: &str) -> Result<Option<String>, StoreError> {
         let conn = self.conn();
         let at = conn
-            .query_row("SELECT last_ok_at FROM streams WHERE resource = ?1", [resource], |row| row.get(0))
+            .query_row(
+                "SELECT last_ok_at FROM streams WHERE resource = ?1",
+                [resource],
+                |row| row.get(0),
+            )
             .optional()?;
         Ok(at.flatten())
     }
@@ -348,7 +359,8 @@ impl Store {
     }
 
     pub fn dismiss_gaps(&self) -> Result<(), StoreError> {
-        self.conn().execute("UPDATE gaps SET dismissed = 1 WHERE dismissed = 0", [])?;
+        self.conn()
+            .execute("UPDATE gaps SET dismissed = 1 WHERE dismissed = 0", [])?;
         Ok(())
     }
 
@@ -357,7 +369,12 @@ impl Store {
         let mut clauses = Vec::new();
         let mut values: Vec<rusqlite::types::Value> = Vec::new();
 
-        if let Some(search) = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(search) = query
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             let pattern = format!("%{}%", escape_like(search));
             clauses.push("(name LIKE ? ESCAPE '\\' OR raw LIKE ? ESCAPE '\\')".to_owned());
             values.push(pattern.clone().into());
@@ -372,7 +389,12 @@ impl Store {
         if !query.stage_ids.is_empty() {
             let marks = vec!["?"; query.stage_ids.len()].join(", ");
             clauses.push(format!("stage_id IN ({marks})"));
-            values.extend(query.stage_ids.iter().map(|id| rusqlite::types::Value::from(*id)));
+            values.extend(
+                query
+                    .stage_ids
+                    .iter()
+                    .map(|id| rusqlite::types::Value::from(*id)),
+            );
         }
         let filter = if clauses.is_empty() {
             String::new()
@@ -390,7 +412,9 @@ impl Store {
         let limit = query.limit.clamp(1, 500) as i64;
         values.push(limit.into());
         values.push((query.offset as i64).into());
-        let sql = format!("SELECT {EVENT_COLUMNS} FROM events {filter} ORDER BY id DESC LIMIT ? OFFSET ?");
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events {filter} ORDER BY id DESC LIMIT ? OFFSET ?"
+        );
         let mut statement = conn.prepare(&sql)?;
         let rows = statement
             .query_map(params_from_iter(values.iter()), event_from_row)?
@@ -402,19 +426,28 @@ impl Store {
     pub fn event(&self, id: i64) -> Result<Option<StoredEvent>, StoreError> {
         let conn = self.conn();
         let event = conn
-            .query_row(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"), [id], event_from_row)
+            .query_row(
+                &format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"),
+                [id],
+                event_from_row,
+            )
             .optional()?;
         Ok(event)
     }
 
     pub fn event_count(&self) -> Result<usize, StoreError> {
-        let count: i64 = self.conn().query_row("SELECT count(*) FROM events", [], |row| row.get(0))?;
+        let count: i64 = self
+            .conn()
+            .query_row("SELECT count(*) FROM events", [], |row| row.get(0))?;
         Ok(count as usize)
     }
 
     pub fn unread_count(&self) -> Result<usize, StoreError> {
         let count: i64 =
-            self.conn().query_row("SELECT count(*) FROM events WHERE read = 0", [], |row| row.get(0))?;
+            self.conn()
+                .query_row("SELECT count(*) FROM events WHERE read = 0", [], |row| {
+                    row.get(0)
+                })?;
         Ok(count as usize)
     }
 
@@ -436,7 +469,8 @@ impl Store {
 
     /// Marks every event read.
     pub fn mark_all_read(&self) -> Result<(), StoreError> {
-        self.conn().execute("UPDATE events SET read = 1 WHERE read = 0", [])?;
+        self.conn()
+            .execute("UPDATE events SET read = 1 WHERE read = 0", [])?;
         Ok(())
     }
 
@@ -444,9 +478,12 @@ impl Store {
     /// stop interrupted before its pop-up went out.
     pub fn unnotified(&self) -> Result<Vec<StoredEvent>, StoreError> {
         let conn = self.conn();
-        let mut statement =
-            conn.prepare(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE notified = 0 ORDER BY id"))?;
-        let rows = statement.query_map([], event_from_row)?.collect::<Result<Vec<_>, _>>()?;
+        let mut statement = conn.prepare(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE notified = 0 ORDER BY id"
+        ))?;
+        let rows = statement
+            .query_map([], event_from_row)?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
@@ -465,27 +502,43 @@ impl Store {
     }
 
     /// A cached name, such as a stage's or a user's.
-    pub fn cached_name(&self, kind: &str, id: i64) -> Result<Option<(String, Option<String>)>, StoreError> {
+    pub fn cached_name(
+        &self,
+        kind: &str,
+        id: i64,
+    ) -> Result<Option<(String, Option<String>)>, StoreError> {
         let conn = self.conn();
         let name = conn
-            .query_row("SELECT name, extra FROM names WHERE kind = ?1 AND id = ?2", params![kind, id], |row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })
+            .query_row(
+                "SELECT name, extra FROM names WHERE kind = ?1 AND id = ?2",
+                params![kind, id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
             .optional()?;
         Ok(name)
     }
 
     /// Every cached name of one kind.
-    pub fn cached_names(&self, kind: &str) -> Result<Vec<(i64, String, Option<String>)>, StoreError> {
+    pub fn cached_names(
+        &self,
+        kind: &str,
+    ) -> Result<Vec<(i64, String, Option<String>)>, StoreError> {
         let conn = self.conn();
-        let mut statement = conn.prepare("SELECT id, name, extra FROM names WHERE kind = ?1 ORDER BY name")?;
+        let mut statement =
+            conn.prepare("SELECT id, name, extra FROM names WHERE kind = ?1 ORDER BY name")?;
         let rows = statement
             .query_map([kind], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
-    pub fn put_name(&self, kind: &str, id: i64, name: &str, extra: Option<&str>) -> Result<(), StoreError> {
+    pub fn put_name(
+        &self,
+        kind: &str,
+        id: i64,
+        name: &str,
+        extra: Option<&str>,
+    ) -> Result<(), StoreError> {
         self.conn().execute(
             "INSERT INTO names (kind, id, name, extra, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (kind, id) DO UPDATE SET name = ?3, extra = ?4, fetched_at = ?5",
@@ -495,7 +548,8 @@ impl Store {
     }
 }
 
-const EVENT_COLUMNS: &str = "id, event_id, resource, record_type, record_id, event_type, event_time, \
+const EVENT_COLUMNS: &str =
+    "id, event_id, resource, record_type, record_id, event_type, event_time, \
                              received_at, name, owner_id, stage_id, raw, read";
 
 fn event_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredEvent> {
@@ -524,17 +578,28 @@ fn event_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredEvent> {
     })
 }
 
-fn push_in(clauses: &mut Vec<String>, values: &mut Vec<rusqlite::types::Value>, column: &str, items: &[String]) {
+fn push_in(
+    clauses: &mut Vec<String>,
+    values: &mut Vec<rusqlite::types::Value>,
+    column: &str,
+    items: &[String],
+) {
     if items.is_empty() {
         return;
     }
     let marks = vec!["?"; items.len()].join(", ");
     clauses.push(format!("{column} IN ({marks})"));
-    values.extend(items.iter().map(|item| rusqlite::types::Value::from(item.clone())));
+    values.extend(
+        items
+            .iter()
+            .map(|item| rusqlite::types::Value::from(item.clone())),
+    );
 }
 
 fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// The record type from the item, or one derived from the stream name.
@@ -547,7 +612,9 @@ fn record_type_of(item: &Item, resource: &str) -> String {
 
 /// The current time as RFC 3339 UTC text, to the second.
 pub fn now_text() -> String {
-    let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| OffsetDateTime::now_utc());
+    let now = OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| OffsetDateTime::now_utc());
     now.format(&Rfc3339).unwrap_or_default()
 }
 
@@ -581,7 +648,9 @@ fn move_aside(path: &Path) -> Result<PathBuf, StoreError> {
     let stamp = OffsetDateTime::now_utc().unix_timestamp();
     let aside = path.with_file_name(format!(
         "{}.corrupt-{stamp}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("dealwatch.db")
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("dealwatch.db")
     ));
     std::fs::rename(path, &aside).map_err(|err| StoreError::Open {
         path: path.to_owned(),
@@ -623,10 +692,20 @@ mod tests {
     #[test]
     fn commit_is_idempotent_per_event_id() {
         let store = Store::open_in_memory(100).unwrap();
-        let first = store.commit_page("deals", &page(&[("a", "A", 1), ("b", "B", 2)], "p1")).unwrap();
+        let first = store
+            .commit_page("deals", &page(&[("a", "A", 1), ("b", "B", 2)], "p1"))
+            .unwrap();
         assert_eq!(first.len(), 2);
-        let again = store.commit_page("deals", &page(&[("b", "B", 2), ("c", "C", 3)], "p2")).unwrap();
-        assert_eq!(again.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(), ["c"]);
+        let again = store
+            .commit_page("deals", &page(&[("b", "B", 2), ("c", "C", 3)], "p2"))
+            .unwrap();
+        assert_eq!(
+            again
+                .iter()
+                .map(|e| e.event_id.as_str())
+                .collect::<Vec<_>>(),
+            ["c"]
+        );
         assert_eq!(store.event_count().unwrap(), 3);
         assert_eq!(store.position("deals").unwrap().as_deref(), Some("p2"));
     }
@@ -636,17 +715,29 @@ mod tests {
         let store = Store::open_in_memory(3).unwrap();
         for n in 0..5 {
             let id = format!("e{n}");
-            store.commit_page("deals", &page(&[(id.as_str(), "X", n)], "p")).unwrap();
+            store
+                .commit_page("deals", &page(&[(id.as_str(), "X", n)], "p"))
+                .unwrap();
         }
-        let (rows, total) = store.history(&HistoryQuery { limit: 10, ..Default::default() }).unwrap();
+        let (rows, total) = store
+            .history(&HistoryQuery {
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap();
         assert_eq!(total, 3);
-        assert_eq!(rows.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(), ["e4", "e3", "e2"]);
+        assert_eq!(
+            rows.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(),
+            ["e4", "e3", "e2"]
+        );
     }
 
     #[test]
     fn deleted_event_takes_name_from_history() {
         let store = Store::open_in_memory(100).unwrap();
-        store.commit_page("deals", &page(&[("a", "Acme renewal", 9)], "p1")).unwrap();
+        store
+            .commit_page("deals", &page(&[("a", "Acme renewal", 9)], "p1"))
+            .unwrap();
         let raw = r#"{"data":{"id":9},"meta":{"type":"deal","event_type":"deleted","event_id":"d","event_time":"2024-01-02T00:00:00Z"}}"#;
         let deleted = Page {
             items: vec![Item::parse(raw).unwrap()],
@@ -660,8 +751,17 @@ mod tests {
     #[test]
     fn search_escapes_wildcards() {
         let store = Store::open_in_memory(100).unwrap();
-        store.commit_page("deals", &page(&[("a", "100% growth", 1), ("b", "Other", 2)], "p")).unwrap();
-        let query = |text: &str| HistoryQuery { limit: 10, search: Some(text.into()), ..Default::default() };
+        store
+            .commit_page(
+                "deals",
+                &page(&[("a", "100% growth", 1), ("b", "Other", 2)], "p"),
+            )
+            .unwrap();
+        let query = |text: &str| HistoryQuery {
+            limit: 10,
+            search: Some(text.into()),
+            ..Default::default()
+        };
         assert_eq!(store.history(&query("100%")).unwrap().1, 1);
         assert_eq!(store.history(&query("%")).unwrap().1, 1);
         assert_eq!(store.history(&query("other")).unwrap().1, 1);
@@ -671,7 +771,11 @@ mod tests {
     fn corrupt_file_is_moved_aside() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("dealwatch.db");
-        std::fs::write(&path, b"this is not a database, just some text that is long enough").unwrap();
+        std::fs::write(
+            &path,
+            b"this is not a database, just some text that is long enough",
+        )
+        .unwrap();
         let (store, report) = Store::open(&path, 10).unwrap();
         let aside = report.moved_aside.expect("file moved aside");
         assert!(aside.exists());
@@ -682,7 +786,9 @@ mod tests {
     #[test]
     fn unnotified_until_marked() {
         let store = Store::open_in_memory(100).unwrap();
-        let inserted = store.commit_page("deals", &page(&[("a", "A", 1), ("b", "B", 2)], "p")).unwrap();
+        let inserted = store
+            .commit_page("deals", &page(&[("a", "A", 1), ("b", "B", 2)], "p"))
+            .unwrap();
         assert_eq!(store.unnotified().unwrap().len(), 2);
         store.mark_notified(&[inserted[0].id]).unwrap();
         let left = store.unnotified().unwrap();

@@ -48,7 +48,9 @@ pub enum KeyringError {
     Unavailable(String),
     #[error("the keyring is locked. Unlock it (for example by logging in to the desktop again) and retry.")]
     Locked,
-    #[error("the keyring did not answer within {0} seconds; it may be waiting for an unlock prompt")]
+    #[error(
+        "the keyring did not answer within {0} seconds; it may be waiting for an unlock prompt"
+    )]
     TimedOut(u64),
     #[error("the keyring failed: {0}")]
     Failed(String),
@@ -110,9 +112,9 @@ where
         Err(mpsc::RecvTimeoutError::Timeout) => {
             Err(KeyringError::TimedOut(KEYRING_TIMEOUT.as_secs()))
         }
-        Err(mpsc::RecvTimeoutError::Disconnected) => {
-            Err(KeyringError::Failed("the keyring call ended without an answer".into()))
-        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err(KeyringError::Failed(
+            "the keyring call ended without an answer".into(),
+        )),
     }
 }
 
@@ -120,7 +122,10 @@ where
 /// without a platform store and which loses the token at exit.
 fn ensure_persistent(entry: &keyring::Entry) -> Result<(), KeyringError> {
     let credential = entry.get_credential();
-    if credential.downcast_ref::<keyring::mock::MockCredential>().is_some() {
+    if credential
+        .downcast_ref::<keyring::mock::MockCredential>()
+        .is_some()
+    {
         return Err(KeyringError::Unavailable(
             "this build of Dealwatch has no OS keyring support".into(),
         ));
@@ -136,14 +141,18 @@ fn check_session_bus() -> Result<(), KeyringError> {
     }
     let address = std::env::var("DBUS_SESSION_BUS_ADDRESS").unwrap_or_default();
     if address.starts_with("disabled:") {
-        return Err(KeyringError::Unavailable("the D-Bus session bus is disabled".into()));
+        return Err(KeyringError::Unavailable(
+            "the D-Bus session bus is disabled".into(),
+        ));
     }
     if address.is_empty() {
         let runtime_bus = std::env::var_os("XDG_RUNTIME_DIR")
             .map(|dir| std::path::Path::new(&dir).join("bus"))
             .filter(|path| path.exists());
         if runtime_bus.is_none() {
-            return Err(KeyringError::Unavailable("there is no D-Bus session bus".into()));
+            return Err(KeyringError::Unavailable(
+                "there is no D-Bus session bus".into(),
+            ));
         }
     }
     Ok(())
@@ -195,6 +204,9 @@ mod tests {
     #[test]
     fn build_uses_a_persistent_store() {
         let entry = keyring::Entry::new("dealwatch-build-check", "nobody").unwrap();
-        assert!(ensure_persistent(&entry).is_ok(), "keyring was built without a platform store");
+        assert!(
+            ensure_persistent(&entry).is_ok(),
+            "keyring was built without a platform store"
+        );
     }
 }

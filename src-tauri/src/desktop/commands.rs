@@ -81,7 +81,10 @@ pub fn token_status(app: State<'_, Arc<App>>) -> TokenStatus {
 pub async fn token_set(app: State<'_, Arc<App>>, token: String, memory_only: bool) -> Result<()> {
     let app = app.inner().clone();
     let token = Token::new(&token).ok_or_else(|| {
-        CommandError::new("invalid", "That token is empty or has characters a Sell token never has. Paste it again.")
+        CommandError::new(
+            "invalid",
+            "That token is empty or has characters a Sell token never has. Paste it again.",
+        )
     })?;
     verify_token(&app, &token).await?;
 
@@ -93,8 +96,14 @@ pub async fn token_set(app: State<'_, Arc<App>>, token: String, memory_only: boo
             .await
             .map_err(|err| CommandError::new("keyring", err.to_string()))?;
         if let Err(err) = result {
-            app.token.lock().unwrap_or_else(|p| p.into_inner()).keyring_problem = Some(err.to_string());
-            return Err(CommandError::new("keyring", format!("The token works, but it could not be stored: {err}")));
+            app.token
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .keyring_problem = Some(err.to_string());
+            return Err(CommandError::new(
+                "keyring",
+                format!("The token works, but it could not be stored: {err}"),
+            ));
         }
         TokenSource::Keyring
     };
@@ -108,7 +117,9 @@ pub async fn token_set(app: State<'_, Arc<App>>, token: String, memory_only: boo
     tracing::info!(store = ?source, "token set");
 
     if app.is_demo() {
-        app.start_real(token).await.map_err(|err| CommandError::new("unreachable", err))?;
+        app.start_real(token)
+            .await
+            .map_err(|err| CommandError::new("unreachable", err))?;
     } else {
         app.session().engine.set_token(Some(token));
     }
@@ -171,7 +182,9 @@ pub async fn token_clear(app: State<'_, Arc<App>>) -> Result<()> {
         let result = tauri::async_runtime::spawn_blocking(token::clear)
             .await
             .map_err(|err| CommandError::new("keyring", err.to_string()))?;
-        result.map_err(|err| CommandError::new("keyring", format!("The token could not be removed: {err}")))?;
+        result.map_err(|err| {
+            CommandError::new("keyring", format!("The token could not be removed: {err}"))
+        })?;
     }
     app.token.lock().unwrap_or_else(|p| p.into_inner()).source = None;
     if !app.is_demo() {
@@ -185,7 +198,9 @@ pub async fn token_clear(app: State<'_, Arc<App>>) -> Result<()> {
 #[tauri::command]
 pub async fn start_demo(app: State<'_, Arc<App>>) -> Result<()> {
     let app = app.inner().clone();
-    app.start_demo().await.map_err(|err| CommandError::new("demo", err))?;
+    app.start_demo()
+        .await
+        .map_err(|err| CommandError::new("demo", err))?;
     Ok(())
 }
 
@@ -213,7 +228,11 @@ pub struct HistoryPage {
 #[tauri::command]
 pub async fn history(app: State<'_, Arc<App>>, query: HistoryRequest) -> Result<HistoryPage> {
     let session = app.session();
-    let owner_id = if query.mine { session.names.self_user_id().await } else { None };
+    let owner_id = if query.mine {
+        session.names.self_user_id().await
+    } else {
+        None
+    };
     if query.mine && owner_id.is_none() {
         return Err(CommandError::new("names", "Your own Sell user could not be looked up yet, so \"mine\" cannot filter. Try again when connected."));
     }
@@ -243,7 +262,10 @@ pub async fn history(app: State<'_, Arc<App>>, query: HistoryRequest) -> Result<
     let store = session.store.clone();
     let (events, total) = store.history(&request).map_err(store_error)?;
     session.names.resolve(&events).await;
-    let rows = events.iter().map(|event| rows::row(event, session.names.as_ref())).collect();
+    let rows = events
+        .iter()
+        .map(|event| rows::row(event, session.names.as_ref()))
+        .collect();
     Ok(HistoryPage {
         rows,
         total,
@@ -276,15 +298,25 @@ pub fn status(app: State<'_, Arc<App>>) -> Status {
 
 #[tauri::command]
 pub fn settings_get(app: State<'_, Arc<App>>) -> Settings {
-    app.settings.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    app.settings
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
 }
 
 /// Validates, saves and applies settings at once: streams, poll interval,
 /// rules, start at login.
 #[tauri::command]
-pub fn settings_set(app: AppHandle, state: State<'_, Arc<App>>, settings: Settings) -> Result<Settings> {
-    settings.validate().map_err(|err| CommandError::new("invalid", err))?;
-    settings::save(&settings::settings_path(), &settings).map_err(|err| CommandError::new("io", err))?;
+pub fn settings_set(
+    app: AppHandle,
+    state: State<'_, Arc<App>>,
+    settings: Settings,
+) -> Result<Settings> {
+    settings
+        .validate()
+        .map_err(|err| CommandError::new("invalid", err))?;
+    settings::save(&settings::settings_path(), &settings)
+        .map_err(|err| CommandError::new("io", err))?;
 
     let previous = {
         let mut current = state.settings.lock().unwrap_or_else(|p| p.into_inner());
@@ -311,7 +343,11 @@ pub fn settings_set(app: AppHandle, state: State<'_, Arc<App>>, settings: Settin
 /// starts the app hidden in the tray).
 pub fn apply_autostart(app: &AppHandle, enable: bool) {
     let autolaunch = app.autolaunch();
-    let result = if enable { autolaunch.enable() } else { autolaunch.disable() };
+    let result = if enable {
+        autolaunch.enable()
+    } else {
+        autolaunch.disable()
+    };
     match result {
         Ok(()) => tracing::info!(enable, "start at login changed"),
         Err(err) => tracing::warn!(%err, enable, "could not change start at login"),
@@ -378,7 +414,11 @@ pub async fn filter_options(app: State<'_, Arc<App>>) -> Result<FilterOptions> {
             name,
             category: session.names.stage_category(id),
         };
-        match session.names.stage_pipeline(id).and_then(|p| pipelines.iter_mut().find(|x| x.id == p)) {
+        match session
+            .names
+            .stage_pipeline(id)
+            .and_then(|p| pipelines.iter_mut().find(|x| x.id == p))
+        {
             Some(pipeline) => pipeline.stages.push(stage),
             None => {
                 if let Some(other) = pipelines.iter_mut().find(|p| p.id == 0) {
@@ -396,7 +436,12 @@ pub async fn filter_options(app: State<'_, Arc<App>>) -> Result<FilterOptions> {
     Ok(FilterOptions {
         owners,
         pipelines,
-        streams: vec!["deals".into(), "leads".into(), "contacts".into(), "tasks".into()],
+        streams: vec![
+            "deals".into(),
+            "leads".into(),
+            "contacts".into(),
+            "tasks".into(),
+        ],
     })
 }
 
@@ -427,10 +472,18 @@ pub fn open_record(app: AppHandle, state: State<'_, Arc<App>>, id: i64) -> Resul
         .store
         .event(id)
         .map_err(store_error)?
-        .ok_or_else(|| CommandError::new("not_found", "That change is no longer in the history."))?;
-    let web_url = state.settings.lock().unwrap_or_else(|p| p.into_inner()).web_url.clone();
-    let url = dealwatch_core::rules::record_url(&web_url, &event)
-        .ok_or_else(|| CommandError::new("not_found", "Sell has no page for this kind of record."))?;
+        .ok_or_else(|| {
+            CommandError::new("not_found", "That change is no longer in the history.")
+        })?;
+    let web_url = state
+        .settings
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .web_url
+        .clone();
+    let url = dealwatch_core::rules::record_url(&web_url, &event).ok_or_else(|| {
+        CommandError::new("not_found", "Sell has no page for this kind of record.")
+    })?;
     app.opener()
         .open_url(url, None::<&str>)
         .map_err(|err| CommandError::new("open", format!("The browser could not be opened: {err}")))

@@ -28,7 +28,10 @@ pub fn run(demo: bool, hidden: bool) -> Result<(), Exit> {
             tracing::info!("second launch: showing the window");
             window::show(app);
         }))
-        .plugin(tauri_plugin_autostart::init(MacosLauncher::LaunchAgent, Some(vec!["--hidden"])))
+        .plugin(tauri_plugin_autostart::init(
+            MacosLauncher::LaunchAgent,
+            Some(vec!["--hidden"]),
+        ))
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
@@ -61,7 +64,9 @@ pub fn run(demo: bool, hidden: bool) -> Result<(), Exit> {
 
     app.run(|handle, event| match event {
         // Closing the window frees the webview; the app stays in the tray.
-        RunEvent::ExitRequested { code: None, api, .. } => api.prevent_exit(),
+        RunEvent::ExitRequested {
+            code: None, api, ..
+        } => api.prevent_exit(),
         RunEvent::Exit => {
             if let Some(state) = handle.try_state::<Arc<App>>() {
                 state.shutdown();

@@ -52,9 +52,12 @@ async fn deliver_all(mut receiver: mpsc::UnboundedReceiver<(AppHandle, Popup)>) 
     let mut warned = false;
 
     while let Some((app, popup)) = receiver.recv().await {
-        let fresh = server.as_ref().is_some_and(|s| s.read_at.elapsed() < CAPABILITIES_TTL);
+        let fresh = server
+            .as_ref()
+            .is_some_and(|s| s.read_at.elapsed() < CAPABILITIES_TTL);
         if !fresh {
-            let capabilities = tauri::async_runtime::spawn_blocking(notify_rust::get_capabilities).await;
+            let capabilities =
+                tauri::async_runtime::spawn_blocking(notify_rust::get_capabilities).await;
             match capabilities {
                 Ok(Ok(capabilities)) => {
                     if warned {
@@ -102,7 +105,10 @@ async fn deliver_all(mut receiver: mpsc::UnboundedReceiver<(AppHandle, Popup)>) 
         let started = Instant::now();
         match notification.show_async().await {
             Ok(handle) => {
-                tracing::debug!(elapsed_us = started.elapsed().as_micros() as u64, "pop-up sent");
+                tracing::debug!(
+                    elapsed_us = started.elapsed().as_micros() as u64,
+                    "pop-up sent"
+                );
                 if actions {
                     tauri::async_runtime::spawn(wait_for_click(app, handle, popup.click));
                 }
@@ -118,7 +124,11 @@ async fn deliver_all(mut receiver: mpsc::UnboundedReceiver<(AppHandle, Popup)>) 
     }
 }
 
-async fn wait_for_click(app: AppHandle, handle: notify_rust::NotificationHandle, click: ClickTarget) {
+async fn wait_for_click(
+    app: AppHandle,
+    handle: notify_rust::NotificationHandle,
+    click: ClickTarget,
+) {
     let mut clicked = false;
     let waited = tokio::time::timeout(
         CLICK_WAIT,
@@ -168,6 +178,9 @@ mod tests {
 
     #[test]
     fn markup_is_escaped() {
-        assert_eq!(escape_markup("R&D <b>\"x\"</b> 🚀"), "R&amp;D &lt;b&gt;&quot;x&quot;&lt;/b&gt; 🚀");
+        assert_eq!(
+            escape_markup("R&D <b>\"x\"</b> 🚀"),
+            "R&amp;D &lt;b&gt;&quot;x&quot;&lt;/b&gt; 🚀"
+        );
     }
 }

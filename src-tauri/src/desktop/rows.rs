@@ -45,7 +45,11 @@ pub fn row(event: &StoredEvent, names: &dyn NameLookup) -> Row {
     let pipeline = event
         .stage_id
         .and_then(|stage| names.stage_pipeline(stage))
-        .map(|pipeline| names.name(NameKind::Pipeline, pipeline).unwrap_or_else(|| format!("#{pipeline}")));
+        .map(|pipeline| {
+            names
+                .name(NameKind::Pipeline, pipeline)
+                .unwrap_or_else(|| format!("#{pipeline}"))
+        });
     let snapshot = serde_json::to_string_pretty(&event.data).unwrap_or_else(|_| event.raw.clone());
     Row {
         id: event.id,
@@ -64,7 +68,11 @@ pub fn row(event: &StoredEvent, names: &dyn NameLookup) -> Row {
             Some(Value::Number(number)) => Some(number.to_string()),
             _ => None,
         },
-        currency: event.data.get("currency").and_then(Value::as_str).map(str::to_owned),
+        currency: event
+            .data
+            .get("currency")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
         changes: format::field_changes(event, names)
             .into_iter()
             .map(|change| Change {
@@ -139,5 +147,8 @@ pub fn status(
 }
 
 pub fn rfc3339(at: time::OffsetDateTime) -> String {
-    at.replace_nanosecond(0).unwrap_or(at).format(&Rfc3339).unwrap_or_default()
+    at.replace_nanosecond(0)
+        .unwrap_or(at)
+        .format(&Rfc3339)
+        .unwrap_or_default()
 }

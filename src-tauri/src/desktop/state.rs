@@ -77,7 +77,9 @@ impl App {
             .ok()
             .filter(|url| !url.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_API_URL.to_owned());
-        let env_token = std::env::var("DEALWATCH_TOKEN").ok().and_then(|text| Token::new(&text));
+        let env_token = std::env::var("DEALWATCH_TOKEN")
+            .ok()
+            .and_then(|text| Token::new(&text));
 
         let (session, events, token_info) = tauri::async_runtime::block_on(async {
             if demo {
@@ -89,7 +91,13 @@ impl App {
                 Ok::<_, String>((session, events, info))
             } else {
                 let source = env_token.as_ref().map(|_| TokenSource::Env);
-                let (session, events) = Session::start(&api_url, env_token.clone(), saved_store.clone(), &settings, None)?;
+                let (session, events) = Session::start(
+                    &api_url,
+                    env_token.clone(),
+                    saved_store.clone(),
+                    &settings,
+                    None,
+                )?;
                 let info = TokenInfo {
                     source,
                     keyring_problem: None,
@@ -123,7 +131,10 @@ impl App {
     }
 
     pub fn session(&self) -> Arc<Session> {
-        self.session.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.session
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub fn is_demo(&self) -> bool {
@@ -190,13 +201,20 @@ impl App {
     }
 
     /// Replaces the running session, as when demo mode starts or ends.
-    pub async fn replace_session(self: &Arc<Self>, session: Session, events: UnboundedReceiver<EngineEvent>) {
+    pub async fn replace_session(
+        self: &Arc<Self>,
+        session: Session,
+        events: UnboundedReceiver<EngineEvent>,
+    ) {
         let old = {
             let mut current = self.session.write().unwrap_or_else(|p| p.into_inner());
             std::mem::replace(&mut *current, Arc::new(session))
         };
         old.stop().await;
-        self.streams.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.streams
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
         *self.last_poll.lock().unwrap_or_else(|p| p.into_inner()) = None;
         self.spawn_event_loop(events);
         self.publish_status();
@@ -208,7 +226,11 @@ impl App {
         if self.is_demo() {
             return Ok(());
         }
-        let settings = self.settings.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let settings = self
+            .settings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let (session, events) = demo_session(&settings).await?;
         self.token.lock().unwrap_or_else(|p| p.into_inner()).source = Some(TokenSource::Demo);
         self.replace_session(session, events).await;
@@ -217,12 +239,22 @@ impl App {
 
     /// Leaves demo mode for the real API with this token.
     pub async fn start_real(self: &Arc<Self>, token: Token) -> Result<(), String> {
-        let settings = self.settings.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let settings = self
+            .settings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let api_url = std::env::var("DEALWATCH_API_URL")
             .ok()
             .filter(|url| !url.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_API_URL.to_owned());
-        let (session, events) = Session::start(&api_url, Some(token), self.saved_store.clone(), &settings, None)?;
+        let (session, events) = Session::start(
+            &api_url,
+            Some(token),
+            self.saved_store.clone(),
+            &settings,
+            None,
+        )?;
         self.replace_session(session, events).await;
         Ok(())
     }
@@ -246,7 +278,10 @@ impl App {
                 if state == StreamState::Ok {
                     *self.retry_at.lock().unwrap_or_else(|p| p.into_inner()) = None;
                 }
-                self.streams.lock().unwrap_or_else(|p| p.into_inner()).insert(resource, state);
+                self.streams
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(resource, state);
                 self.publish_status();
             }
             EngineEvent::Retry { delay, .. } => {
@@ -257,8 +292,11 @@ impl App {
             EngineEvent::Changes { events, .. } => {
                 let session = self.session();
                 session.names.resolve(&events).await;
-                let rows: Vec<rows::Row> =
-                    events.iter().rev().map(|event| rows::row(event, session.names.as_ref())).collect();
+                let rows: Vec<rows::Row> = events
+                    .iter()
+                    .rev()
+                    .map(|event| rows::row(event, session.names.as_ref()))
+                    .collect();
                 let _ = self.handle.emit("dealwatch:changes", &rows);
                 self.publish_unread();
             }
@@ -266,7 +304,9 @@ impl App {
                 tracing::warn!(resource = %gap.resource, since = ?gap.since, "gap in history");
                 self.publish_status();
             }
-            EngineEvent::Drained { resource, catch_up, .. } => {
+            EngineEvent::Drained {
+                resource, catch_up, ..
+            } => {
                 *self.last_poll.lock().unwrap_or_else(|p| p.into_inner()) = Some(store::now_text());
                 self.announce(&resource, catch_up).await;
                 self.publish_status();
@@ -281,7 +321,10 @@ impl App {
     async fn announce(self: &Arc<Self>, resource: &str, catch_up: bool) {
         let session = self.session();
         let pending: Vec<_> = match session.store.unnotified() {
-            Ok(events) => events.into_iter().filter(|e| e.resource == resource).collect(),
+            Ok(events) => events
+                .into_iter()
+                .filter(|e| e.resource == resource)
+                .collect(),
             Err(err) => {
                 tracing::error!(%err, "could not read pending pop-ups");
                 return;
@@ -297,7 +340,11 @@ impl App {
         }
 
         if !self.is_paused() {
-            let settings = self.settings.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            let settings = self
+                .settings
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
             session.names.resolve(&pending).await;
             let rules = &settings.notifications;
             let self_user_id = if rules.only_mine || rules.ignore_own_changes {
@@ -309,7 +356,14 @@ impl App {
                 self_user_id,
                 local_minute: local_minute(),
             };
-            let popups = rules::plan(&pending, rules, &context, session.names.as_ref(), &settings.web_url, catch_up);
+            let popups = rules::plan(
+                &pending,
+                rules,
+                &context,
+                session.names.as_ref(),
+                &settings.web_url,
+                catch_up,
+            );
             for popup in popups {
                 self.notifier.send(&self.handle, popup);
             }
@@ -319,22 +373,41 @@ impl App {
     /// The connection state as the window and tray show it: the most
     /// serious state among the streams.
     pub fn status(&self) -> Status {
-        let streams = self.streams.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let streams = self
+            .streams
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let token = self.token.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let session = self.session();
-        let worst = streams.values().max_by_key(|state| severity(state)).cloned();
+        let worst = streams
+            .values()
+            .max_by_key(|state| severity(state))
+            .cloned();
         let state = match (&worst, &token.source) {
-            (Some(state), _) if state.needs_token() && token.source.is_none() => StreamState::NoToken,
+            (Some(state), _) if state.needs_token() && token.source.is_none() => {
+                StreamState::NoToken
+            }
             (Some(state), _) => state.clone(),
             (None, None) if !token.loading => StreamState::NoToken,
             (None, _) => StreamState::Starting,
         };
-        let gap = session.store.open_gaps().ok().and_then(|gaps| gaps.into_iter().next());
+        let gap = session
+            .store
+            .open_gaps()
+            .ok()
+            .and_then(|gaps| gaps.into_iter().next());
         let unread = session.store.unread_count().unwrap_or(0);
         rows::status(
             &state,
-            self.last_poll.lock().unwrap_or_else(|p| p.into_inner()).clone(),
-            self.retry_at.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+            self.last_poll
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+            self.retry_at
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
             gap,
             self.is_paused(),
             unread,
@@ -363,7 +436,9 @@ impl App {
     }
 }
 
-async fn demo_session(settings: &Settings) -> Result<(Session, UnboundedReceiver<EngineEvent>), String> {
+async fn demo_session(
+    settings: &Settings,
+) -> Result<(Session, UnboundedReceiver<EngineEvent>), String> {
     let simulator = Simulator::start(SimConfig::default())
         .await
         .map_err(|err| format!("could not start the demo simulator on 127.0.0.1: {err}"))?;
@@ -395,7 +470,8 @@ fn open_store() -> (Arc<Store>, Option<String>) {
         }
         Err(err) => {
             tracing::error!(%err, "could not open the database; keeping history in memory");
-            let store = Store::open_in_memory(DEFAULT_EVENT_CAP).expect("an in-memory SQLite database opens");
+            let store = Store::open_in_memory(DEFAULT_EVENT_CAP)
+                .expect("an in-memory SQLite database opens");
             let problem = format!(
                 "History cannot be saved: {err}. Changes are kept only until Dealwatch quits. \
                  Make the data folder writable, or set DEALWATCH_DATA_DIR, and restart."

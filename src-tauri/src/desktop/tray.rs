@@ -32,7 +32,14 @@ pub fn build(app: &AppHandle, state: &Arc<App>) -> tauri::Result<()> {
     let pause = MenuItem::with_id(app, "pause", "Pause notifications", true, None::<&str>)?;
     let check = MenuItem::with_id(app, "check", "Check now", true, None::<&str>)?;
     let autostart_on = app.autolaunch().is_enabled().unwrap_or(false);
-    let autostart = CheckMenuItem::with_id(app, "autostart", "Start at login", true, autostart_on, None::<&str>)?;
+    let autostart = CheckMenuItem::with_id(
+        app,
+        "autostart",
+        "Start at login",
+        true,
+        autostart_on,
+        None::<&str>,
+    )?;
     let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
     let menu = Menu::with_items(
         app,
@@ -68,7 +75,9 @@ pub fn build(app: &AppHandle, state: &Arc<App>) -> tauri::Result<()> {
 }
 
 fn on_menu_event(app: &AppHandle, event: tauri::menu::MenuEvent) {
-    let Some(state) = app.try_state::<Arc<App>>() else { return };
+    let Some(state) = app.try_state::<Arc<App>>() else {
+        return;
+    };
     let state = state.inner().clone();
     match event.id().as_ref() {
         "open" => window::show(app),
@@ -81,7 +90,10 @@ fn on_menu_event(app: &AppHandle, event: tauri::menu::MenuEvent) {
             super::commands::apply_autostart(app, enable);
             let mut settings = state.settings.lock().unwrap_or_else(|p| p.into_inner());
             settings.start_at_login = enable;
-            if let Err(err) = dealwatch_core::settings::save(&dealwatch_core::settings::settings_path(), &settings) {
+            if let Err(err) = dealwatch_core::settings::save(
+                &dealwatch_core::settings::settings_path(),
+                &settings,
+            ) {
                 tracing::warn!(%err, "could not save settings");
             }
         }
@@ -96,7 +108,9 @@ fn on_menu_event(app: &AppHandle, event: tauri::menu::MenuEvent) {
 /// Brings the icon, tooltip and menu in line with the status. Unchanged
 /// values are not sent again.
 pub fn update(app: &AppHandle, status: &Status) {
-    let Some(tray) = app.try_state::<Tray>() else { return };
+    let Some(tray) = app.try_state::<Tray>() else {
+        return;
+    };
     let problem = matches!(
         status.state,
         "token_rejected" | "forbidden" | "no_token" | "offline" | "rate_limited" | "backing_off"
@@ -135,10 +149,14 @@ pub fn update(app: &AppHandle, status: &Status) {
     }
     let _ = tray.icon.set_tooltip(Some(&tooltip));
     let _ = tray.status.set_text(&line);
+    let _ = tray.pause.set_text(if status.paused {
+        "Resume notifications"
+    } else {
+        "Pause notifications"
+    });
     let _ = tray
-        .pause
-        .set_text(if status.paused { "Resume notifications" } else { "Pause notifications" });
-    let _ = tray.autostart.set_checked(app.autolaunch().is_enabled().unwrap_or(false));
+        .autostart
+        .set_checked(app.autolaunch().is_enabled().unwrap_or(false));
 }
 
 fn status_line(status: &Status) -> String {
@@ -173,7 +191,11 @@ fn tooltip(status: &Status, line: &str) -> String {
 
 fn local_time(rfc3339: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(rfc3339)
-        .map(|at| at.with_timezone(&chrono::Local).format("%H:%M:%S").to_string())
+        .map(|at| {
+            at.with_timezone(&chrono::Local)
+                .format("%H:%M:%S")
+                .to_string()
+        })
         .unwrap_or_else(|_| rfc3339.to_owned())
 }
 
