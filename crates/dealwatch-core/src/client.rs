@@ -240,10 +240,15 @@ impl Client {
             .get(RETRY_AFTER)
             .and_then(|value| value.to_str().ok())
             .and_then(parse_retry_after);
-        let body = response
-            .text()
+        let bytes = response
+            .bytes()
             .await
             .map_err(|err| self.transport_error(err))?;
+        // `Response::text` decodes with `String::from_utf8_lossy`, which
+        // checks a page byte by byte. `String::from_utf8` checks ASCII a word
+        // at a time, and invalid UTF-8 is still replaced.
+        let body = String::from_utf8(Vec::from(bytes))
+            .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned());
 
         if status.is_success() {
             return Ok((status.as_u16(), body));

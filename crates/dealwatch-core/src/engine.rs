@@ -617,9 +617,11 @@ async fn poll_stream(poller: &StreamPoller) -> Result<usize, PollError> {
         };
 
         failpoint_before_commit();
+        let next = Position::At(page.position.clone());
+        let top = page.top;
         let inserted = poller
             .store
-            .commit_page(resource, &page)
+            .commit_page(resource, page)
             .map_err(PollError::Store)?;
         new_events += inserted.len();
         if !inserted.is_empty() {
@@ -628,8 +630,8 @@ async fn poll_stream(poller: &StreamPoller) -> Result<usize, PollError> {
                 events: inserted,
             });
         }
-        position = Position::At(page.position);
-        if page.top {
+        position = next;
+        if top {
             return Ok(new_events);
         }
     }

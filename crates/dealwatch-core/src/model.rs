@@ -147,17 +147,17 @@ impl Page {
 impl Item {
     /// Parses one item from its JSON text.
     pub fn parse(raw: &str) -> Result<Item, serde_json::Error> {
-        let item: RawItem = serde_json::from_str(raw)?;
+        let mut item: RawItem = serde_json::from_str(raw)?;
+        let previous = match item.meta.remove("previous") {
+            Some(Value::Object(map)) => map,
+            _ => Map::new(),
+        };
         let meta = &item.meta;
         let text = |key: &str| meta.get(key).and_then(Value::as_str).unwrap_or_default();
 
         let event_id = match text("event_id") {
             "" => synthetic_event_id(raw),
             id => id.to_owned(),
-        };
-        let previous = match meta.get("previous") {
-            Some(Value::Object(map)) => map.clone(),
-            _ => Map::new(),
         };
 
         Ok(Item {

@@ -227,8 +227,9 @@ impl Store {
 
     /// Stores a page's events and the stream's new position in one
     /// transaction. Returns the events that were new; those already stored
-    /// (redelivered) are skipped.
-    pub fn commit_page(&self, resource: &str, page: &Page) -> Result<Vec<StoredEvent>, StoreError> {
+    /// (redelivered) are skipped. The page is consumed so that each new
+    /// event takes over its item's parsed snapshot instead of copying it.
+    pub fn commit_page(&self, resource: &str, page: Page) -> Result<Vec<StoredEvent>, StoreError> {
         let received_at = now_text();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
@@ -245,8 +246,8 @@ impl Store {
                  AND name IS NOT NULL ORDER BY id DESC LIMIT 1",
             )?;
 
-            for item in &page.items {
-                let record_type = record_type_of(item, resource);
+            for item in page.items {
+                let record_type = record_type_of(&item, resource);
                 let record_id = item.record_id();
                 let name = match item.record_name() {
                     Some(name) => Some(name),
@@ -275,19 +276,19 @@ impl Store {
                 if changed == 1 {
                     inserted.push(StoredEvent {
                         id: tx.last_insert_rowid(),
-                        event_id: item.meta.event_id.clone(),
+                        event_id: item.meta.event_id,
                         resource: resource.to_owned(),
                         record_type,
                         record_id,
-                        event_type: item.meta.event_type.clone(),
-                        event_time: item.meta.event_time.clone(),
+                        event_type: item.meta.event_type,
+                        event_time: item.meta.event_time,
                         received_at: received_at.clone(),
                         name,
                         owner_id,
                         stage_id,
-                        data: item.data.clone(),
-                        previous: item.meta.previous.clone(),
-                        raw: item.raw.clone(),
+                        data: item.data,
+                        previous: item.meta.previous,
+                        raw: item.raw,
                         read: false,
                     });
                 }
@@ -303,10 +304,18 @@ impl Store {
             // NOTE: an event dropped by the cap is forgotten, so a redelivery
             // of it would be stored again. Redeliveries replay the last page,
             // which is always far inside the cap.
-            tx.execute(
-                "DELETE FROM events WHERE id <= (SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?1)",
-                [self.cap as i64],
-            )?;
+            //
+            // SQLite computes count(*) from the cell counts of the b-tree
+            // pages, while `ORDER BY id DESC LIMIT 1 OFFSET cap` steps
+            // through `cap` rows on every committed page.
+            let count: i64 = tx.query_row("SELECT count(*) FROM events", [], |row| row.get(0))?;
+            let excess = count - self.cap as i64;
+            if excess > 0 {
+                tx.execute(
+                    "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?1)",
+                    [excess],
+                )?;
+            }
         }
         tx.commit()?;
         Ok(inserted)
@@ -693,11 +702,11 @@ mod tests {
     fn commit_is_idempotent_per_event_id() {
         let store = Store::open_in_memory(100).unwrap();
         let first = store
-            .commit_page("deals", &page(&[("a", "A", 1), ("b", "B", 2)], "p1"))
+            .commit_page("deals", page(&[("a", "A", 1), ("b", "B", 2)], "p1"))
             .unwrap();
         assert_eq!(first.len(), 2);
         let again = store
-            .commit_page("deals", &page(&[("b", "B", 2), ("c", "C", 3)], "p2"))
+            .commit_page("deals", page(&[("b", "B", 2), ("c", "C", 3)], "p2"))
             .unwrap();
         assert_eq!(
             again
@@ -716,7 +725,7 @@ mod tests {
         for n in 0..5 {
             let id = format!("e{n}");
             store
-                .commit_page("deals", &page(&[(id.as_str(), "X", n)], "p"))
+                .commit_page("deals", page(&[(id.as_str(), "X", n)], "p"))
                 .unwrap();
         }
         let (rows, total) = store
@@ -733,10 +742,35 @@ mod tests {
     }
 
     #[test]
+    fn cap_drops_several_oldest_in_one_page() {
+        let store = Store::open_in_memory(3).unwrap();
+        let events = [
+            ("a", "A", 1),
+            ("b", "B", 2),
+            ("c", "C", 3),
+            ("d", "D", 4),
+            ("e", "E", 5),
+        ];
+        let inserted = store.commit_page("deals", page(&events, "p")).unwrap();
+        assert_eq!(inserted.len(), 5, "every event of the page is new");
+        let (rows, total) = store
+            .history(&HistoryQuery {
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(total, 3);
+        assert_eq!(
+            rows.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(),
+            ["e", "d", "c"]
+        );
+    }
+
+    #[test]
     fn deleted_event_takes_name_from_history() {
         let store = Store::open_in_memory(100).unwrap();
         store
-            .commit_page("deals", &page(&[("a", "Acme renewal", 9)], "p1"))
+            .commit_page("deals", page(&[("a", "Acme renewal", 9)], "p1"))
             .unwrap();
         let raw = r#"{"data":{"id":9},"meta":{"type":"deal","event_type":"deleted","event_id":"d","event_time":"2024-01-02T00:00:00Z"}}"#;
         let deleted = Page {
@@ -744,7 +778,7 @@ mod tests {
             position: "p2".into(),
             top: true,
         };
-        let inserted = store.commit_page("deals", &deleted).unwrap();
+        let inserted = store.commit_page("deals", deleted).unwrap();
         assert_eq!(inserted[0].name.as_deref(), Some("Acme renewal"));
     }
 
@@ -754,7 +788,7 @@ mod tests {
         store
             .commit_page(
                 "deals",
-                &page(&[("a", "100% growth", 1), ("b", "Other", 2)], "p"),
+                page(&[("a", "100% growth", 1), ("b", "Other", 2)], "p"),
             )
             .unwrap();
         let query = |text: &str| HistoryQuery {
@@ -787,7 +821,7 @@ mod tests {
     fn unnotified_until_marked() {
         let store = Store::open_in_memory(100).unwrap();
         let inserted = store
-            .commit_page("deals", &page(&[("a", "A", 1), ("b", "B", 2)], "p"))
+            .commit_page("deals", page(&[("a", "A", 1), ("b", "B", 2)], "p"))
             .unwrap();
         assert_eq!(store.unnotified().unwrap().len(), 2);
         store.mark_notified(&[inserted[0].id]).unwrap();
