@@ -479,14 +479,7 @@ async fn pause_from_tray_stops_popups_but_records() {
 async fn second_launch_shows_first_window() {
     let sim = simulator().await;
     // A stand-in tray host, so that --hidden really starts without a window.
-    let mut watcher = Command::new(PYTHON)
-        .args([
-            "-c",
-            "import dbus, time; b = dbus.SessionBus(); b.request_name('org.kde.StatusNotifierWatcher'); time.sleep(60)",
-        ])
-        .spawn()
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let watcher = fake_tray_host().await;
 
     let mut launch = Launch::new(&sim);
     launch.args = &["--hidden"];
@@ -511,8 +504,7 @@ async fn second_launch_shows_first_window() {
     .await;
     assert_eq!(windows.len(), 1);
     assert!(first.is_running(), "the first instance keeps running");
-    let _ = watcher.kill();
-    let _ = watcher.wait();
+    drop(watcher);
 }
 
 fn visible_windows() -> Vec<String> {
@@ -594,6 +586,9 @@ impl Driver {
         } else {
             Command::new(&driver)
         };
+        // Its own process group, so that closing kills tauri-driver and the
+        // app even when they run under dbus-run-session.
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let process = command
             .args([
                 "--port",
@@ -711,12 +706,24 @@ impl Driver {
         assert!(png.starts_with(b"\x89PNG"), "the screenshot is a PNG");
     }
 
-    async fn close(mut self) {
+    async fn close(self) {
         let url = format!("{}/session/{}", self.base, self.session);
         let _ = self.http.delete(url).send().await;
-        let _ = self.process.kill();
-        let _ = self.process.wait();
     }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        kill_group(&mut self.process);
+    }
+}
+
+/// Ends a child started in its own process group, with everything it started.
+fn kill_group(child: &mut Child) {
+    let group = format!("-{}", child.id());
+    let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 fn free_port() -> u16 {
@@ -772,4 +779,186 @@ async fn without_notification_server_window_still_updates() {
     );
     assert!(!log.contains("panicked"), "{log}");
     driver.close().await;
+}
+
+/// A stand-in browser that writes the address it was given to a file.
+/// `xdg-open` picks the handler of `x-scheme-handler/https` from
+/// `mimeapps.list`, so the app gets its own XDG config and data homes that
+/// name this script's desktop entry, and no real browser is ever started.
+struct FakeBrowser {
+    dir: tempfile::TempDir,
+}
+
+impl FakeBrowser {
+    fn new() -> FakeBrowser {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("browser.sh");
+        let opened = dir.path().join("opened.txt");
+        std::fs::write(&script, format!("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n", opened.display())).unwrap();
+        let mut permissions = std::fs::metadata(&script).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+        std::fs::set_permissions(&script, permissions).unwrap();
+
+        let applications = dir.path().join("data/applications");
+        std::fs::create_dir_all(&applications).unwrap();
+        std::fs::write(
+            applications.join("fake-browser.desktop"),
+            format!("[Desktop Entry]\nType=Application\nName=Fake browser\nExec={} %u\nMimeType=x-scheme-handler/https;x-scheme-handler/http;\n", script.display()),
+        )
+        .unwrap();
+        std::fs::create_dir_all(dir.path().join("config")).unwrap();
+        std::fs::write(
+            dir.path().join("config/mimeapps.list"),
+            "[Default Applications]\nx-scheme-handler/https=fake-browser.desktop\nx-scheme-handler/http=fake-browser.desktop\n",
+        )
+        .unwrap();
+        FakeBrowser { dir }
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("XDG_CONFIG_HOME", self.dir.path().join("config").display().to_string()),
+            ("XDG_DATA_HOME", self.dir.path().join("data").display().to_string()),
+            ("XDG_DATA_DIRS", self.dir.path().join("data").display().to_string()),
+            ("BROWSER", self.dir.path().join("browser.sh").display().to_string()),
+        ]
+    }
+
+    fn opened(&self) -> Option<String> {
+        std::fs::read_to_string(self.dir.path().join("opened.txt")).ok().filter(|text| !text.is_empty())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private desktop session: run make test-desktop"]
+async fn clicking_popups_opens_deal_or_window() {
+    let sim = simulator().await;
+    let browser = FakeBrowser::new();
+    let watcher = fake_tray_host().await;
+
+    let popups_seen = Popups::mark();
+    let mut launch = Launch::new(&sim);
+    launch.args = &["--hidden"];
+    launch.env.extend(browser.env());
+    let app = launch.start();
+    wait_polling(&sim, "deals").await;
+
+    sim.push_raw("deals", &fixture_item());
+    wait_until(Duration::from_secs(20), "a displayed pop-up", || displayed_count().filter(|n| *n > 0)).await;
+    assert!(run("dunstctl", &["action", "0"]).status.success());
+    let url = wait_until(Duration::from_secs(10), "the browser to be asked", || {
+        browser.opened()
+    })
+    .await;
+    assert_eq!(url.trim(), "https://app.futuresimple.com/sales/deals/39912342", "{}", app.log());
+    popups_seen.wait(1).await;
+    assert!(visible_windows().is_empty(), "a single change opens Sell, not the window");
+
+    for id in 1..=5 {
+        let (data, previous) = update(id, &format!("Burst {id}"), "Old");
+        sim.push_event("deals", "updated", data, Some(previous));
+    }
+    wait_until(Duration::from_secs(20), "the summary pop-up", || displayed_count().filter(|n| *n > 0)).await;
+    assert!(run("dunstctl", &["action", "0"]).status.success());
+    wait_until(Duration::from_secs(10), "the window after clicking the summary", || {
+        Some(visible_windows()).filter(|w| !w.is_empty())
+    })
+    .await;
+    drop(watcher);
+}
+
+fn displayed_count() -> Option<u32> {
+    String::from_utf8(run("dunstctl", &["count", "displayed"]).stdout).ok()?.trim().parse().ok()
+}
+
+/// A process that owns `org.kde.StatusNotifierWatcher`, so the app believes
+/// a tray host exists. Killed when dropped.
+struct FakeTrayHost(Child);
+
+impl Drop for FakeTrayHost {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn fake_tray_host() -> FakeTrayHost {
+    let child = Command::new(PYTHON)
+        .args([
+            "-c",
+            "import dbus, time; b = dbus.SessionBus(); b.request_name('org.kde.StatusNotifierWatcher'); time.sleep(120)",
+        ])
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    FakeTrayHost(child)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private desktop session: run make test-desktop"]
+async fn popups_resume_when_server_appears() {
+    let sim = simulator().await;
+    let dirs = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dirs.path().join("config")).unwrap();
+    std::fs::write(dirs.path().join("config/settings.json"), r#"{"pollIntervalSecs": 2}"#).unwrap();
+    let address_file = dirs.path().join("bus-address");
+    let log = std::fs::File::create(dirs.path().join("app.log")).unwrap();
+    // The app runs on a bus of its own with no notification server.
+    let mut app = Command::new("dbus-run-session");
+    std::os::unix::process::CommandExt::process_group(&mut app, 0);
+    let mut app = app
+        .args([
+            &format!("--config-file={}/../tests/desktop/bare-session.conf", env!("CARGO_MANIFEST_DIR")),
+            "--",
+            "sh",
+            "-c",
+            &format!("echo \"$DBUS_SESSION_BUS_ADDRESS\" > '{}'; exec '{BIN}'", address_file.display()),
+        ])
+        .env("DEALWATCH_API_URL", sim.url())
+        .env("DEALWATCH_TOKEN", sim.token())
+        .env("DEALWATCH_DATA_DIR", dirs.path().join("data"))
+        .env("DEALWATCH_CONFIG_DIR", dirs.path().join("config"))
+        .env("DEALWATCH_LOG", "info")
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let address = wait_until(Duration::from_secs(10), "the bare bus address", || {
+        std::fs::read_to_string(&address_file).ok().map(|a| a.trim().to_owned()).filter(|a| !a.is_empty())
+    })
+    .await;
+    wait_polling(&sim, "deals").await;
+    let (data, previous) = update(1, "Unseen deal", "Old");
+    sim.push_event("deals", "updated", data, Some(previous));
+    wait_polling(&sim, "deals").await;
+    let app_log = || std::fs::read_to_string(dirs.path().join("app.log")).unwrap_or_default();
+    wait_until(Duration::from_secs(10), "the missing-server warning", || {
+        app_log().contains("no notification server").then_some(())
+    })
+    .await;
+
+    let mut dunst = Command::new("dunst")
+        .args(["-config", "/dev/null"])
+        .env("DBUS_SESSION_BUS_ADDRESS", &address)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let dunstctl = |args: &[&str]| {
+        Command::new("dunstctl").args(args).env("DBUS_SESSION_BUS_ADDRESS", &address).output().unwrap()
+    };
+    wait_until(Duration::from_secs(10), "dunst on the bare bus", || dunstctl(&["count", "displayed"]).status.success().then_some(())).await;
+
+    let (data, previous) = update(2, "Seen deal", "Old");
+    sim.push_event("deals", "updated", data, Some(previous));
+    let summary = wait_until(Duration::from_secs(20), "a pop-up once a server runs", || {
+        dunstctl(&["close-all"]);
+        let history: Value = serde_json::from_slice(&dunstctl(&["history"]).stdout).ok()?;
+        history["data"][0].as_array()?.first()?["summary"]["data"].as_str().map(str::to_owned)
+    })
+    .await;
+    assert_eq!(summary, "Seen deal — updated", "{}", app_log());
+    assert!(app_log().contains("available again"), "{}", app_log());
+    let _ = dunst.kill();
+    let _ = dunst.wait();
+    kill_group(&mut app);
 }
