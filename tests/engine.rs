@@ -608,3 +608,26 @@ async fn hostile_data_passes_through_intact() {
     assert_eq!(&stored_names[..4], &names);
     engine.shutdown().await;
 }
+
+#[tokio::test]
+async fn catch_up_stays_within_sell_rate_limit() {
+    let sim = simulator().await;
+    let ids = push_deals(&sim, "deals", 0..2_500);
+    let store = memory_store();
+    let started = Instant::now();
+    let mut config = config(&["deals"], StartFrom::Tail);
+    config.limit = 100;
+    let (engine, mut events) = start(&sim, store.clone(), config);
+
+    let seen = changes_until_drained(&mut events, "deals").await;
+    let elapsed = started.elapsed();
+    assert_eq!(seen.len(), ids.len());
+    let requests = sim.stats("deals").requests;
+    assert_eq!(requests, 25, "one request per page of 100");
+    // A burst of 10 goes out at once, then 10 per second: 15 more take 1.5 s.
+    assert!(
+        elapsed >= Duration::from_millis(1_400),
+        "{requests} requests in {elapsed:?}"
+    );
+    engine.shutdown().await;
+}

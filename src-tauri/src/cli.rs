@@ -89,6 +89,11 @@ pub struct TailArgs {
     #[arg(long, value_name = "MS", default_value_t = 2000, hide = true)]
     pub backoff_base_ms: u64,
 
+    /// Requests per second at most, across all streams (0 lifts the limit,
+    /// for benchmarks against the simulator). Sell allows 10.
+    #[arg(long, value_name = "N", default_value_t = 10, hide = true)]
+    pub max_requests_per_second: u32,
+
     /// With --once, give up after this many failed attempts in a row.
     #[arg(long, value_name = "N", default_value_t = 5, hide = true)]
     pub max_failures: u32,

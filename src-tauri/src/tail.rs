@@ -34,7 +34,8 @@ pub async fn run(args: TailArgs) -> Result<(), Exit> {
         },
         token,
     )
-    .map_err(|reason| Exit::usage(format!("{reason}.")))?;
+    .map_err(|reason| Exit::usage(format!("{reason}.")))?
+    .with_rate_limit(Some(args.max_requests_per_second).filter(|n| *n > 0));
 
     let store = if args.resume {
         let path = cli::tail_database();

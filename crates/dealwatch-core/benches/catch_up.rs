@@ -49,7 +49,9 @@ fn main() {
             },
             Token::new(&simulator.token()),
         )
-        .unwrap();
+        .unwrap()
+        // The benchmark measures Dealwatch, not Sell's rate limit.
+        .with_rate_limit(None);
         let config = EngineConfig {
             resources: vec!["deals".into()],
             start: StartFrom::Tail,

@@ -21,6 +21,9 @@ pub const DEFAULT_API_URL: &str = "https://api.getbase.com";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The largest page Sell serves.
 pub const MAX_LIMIT: u8 = 100;
+/// Sell allows 36,000 requests per hour per token: 10 per second.
+pub const SELL_REQUESTS_PER_SECOND: u32 = 10;
+
 /// The `User-Agent` sent with every request.
 pub const USER_AGENT: &str = concat!("dealwatch/", env!("CARGO_PKG_VERSION"));
 
@@ -108,6 +111,45 @@ pub struct Client {
     api: Url,
     timeout: Duration,
     token: Arc<RwLock<Option<Token>>>,
+    limiter: Option<Arc<RateLimiter>>,
+}
+
+/// Spaces requests so that a client stays within Sell's rate limit instead of
+/// running into 429 answers: a burst of up to one second's worth may go out
+/// at once, after which requests are spaced evenly (the generic cell rate
+/// algorithm). Shared by every clone of a client, so the stream pollers and
+/// the name look-ups draw on one budget, as Sell counts them.
+#[derive(Debug)]
+struct RateLimiter {
+    interval: Duration,
+    tolerance: Duration,
+    next: tokio::sync::Mutex<Option<tokio::time::Instant>>,
+}
+
+impl RateLimiter {
+    fn per_second(requests: u32) -> RateLimiter {
+        let interval = Duration::from_secs(1) / requests.max(1);
+        RateLimiter {
+            interval,
+            tolerance: interval * requests.max(1).saturating_sub(1),
+            next: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// Waits until the next request may go out.
+    async fn acquire(&self) {
+        let send_at = {
+            let mut next = self.next.lock().await;
+            let now = tokio::time::Instant::now();
+            let theoretical = next.map_or(now, |at| at.max(now));
+            let send_at = theoretical
+                .checked_sub(self.tolerance)
+                .map_or(now, |at| at.max(now));
+            *next = Some(theoretical + self.interval);
+            send_at
+        };
+        tokio::time::sleep_until(send_at).await;
+    }
 }
 
 impl std::fmt::Debug for Client {
@@ -139,7 +181,16 @@ impl Client {
             api,
             timeout: config.timeout,
             token: Arc::new(RwLock::new(token)),
+            limiter: Some(Arc::new(RateLimiter::per_second(SELL_REQUESTS_PER_SECOND))),
         })
+    }
+
+    /// Sets how many requests per second this client sends at most, or
+    /// lifts the limit with `None` (for the simulator in benchmarks). The
+    /// default is Sell's limit of 10 per second.
+    pub fn with_rate_limit(mut self, requests_per_second: Option<u32>) -> Client {
+        self.limiter = requests_per_second.map(|n| Arc::new(RateLimiter::per_second(n)));
+        self
     }
 
     /// The API base address, without a trailing slash.
@@ -226,6 +277,9 @@ impl Client {
             .map_err(|_| FetchError::Unauthorized)?;
         authorization.set_sensitive(true);
 
+        if let Some(limiter) = &self.limiter {
+            limiter.acquire().await;
+        }
         let response = self
             .http
             .get(url)
@@ -381,6 +435,34 @@ mod tests {
         assert_eq!(
             error_reason(StatusCode::BAD_GATEWAY, "<html>"),
             "Bad Gateway"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn rate_limiter_allows_a_burst_then_spaces() {
+        let limiter = RateLimiter::per_second(10);
+        let start = tokio::time::Instant::now();
+        for _ in 0..10 {
+            limiter.acquire().await;
+        }
+        assert_eq!(
+            start.elapsed(),
+            Duration::ZERO,
+            "one second's worth goes out at once"
+        );
+        limiter.acquire().await;
+        limiter.acquire().await;
+        let elapsed = start.elapsed();
+        assert!(
+            elapsed >= Duration::from_millis(100) && elapsed <= Duration::from_millis(250),
+            "{elapsed:?}"
+        );
+        for _ in 0..20 {
+            limiter.acquire().await;
+        }
+        assert!(
+            start.elapsed() >= Duration::from_secs(2),
+            "22 requests take over 2 s at 10 per second"
         );
     }
 

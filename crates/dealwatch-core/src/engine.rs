@@ -601,7 +601,15 @@ async fn poll_stream(poller: &StreamPoller) -> Result<usize, PollError> {
             .fetch_page(resource, &position, poller.limit)
             .await
         {
-            Ok(page) => page,
+            Ok(page) => {
+                tracing::debug!(
+                    resource,
+                    items = page.items.len(),
+                    top = page.top,
+                    "page received"
+                );
+                page
+            }
             Err(FetchError::PositionExpired) => {
                 reanchor(poller).await?;
                 position = Position::At(
