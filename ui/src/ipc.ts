@@ -90,7 +90,8 @@ export type Settings = {
 
 export type AppInfo = { version: string; demo: boolean };
 
-export type TokenStore = "keyring" | "memory" | "env";
+/** Where the token in use comes from; `demo` is the built-in simulator's token. */
+export type TokenStore = "keyring" | "memory" | "env" | "demo";
 
 export type TokenStatus = {
   set: boolean;

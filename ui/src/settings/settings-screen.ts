@@ -104,7 +104,9 @@ export class SettingsScreen implements Screen {
         ? "A token is set for this run only. It is kept in memory, so you paste it again after a restart."
         : status.store === "env"
           ? "A token is set from an environment variable. Unset the variable and restart Dealwatch to remove it."
-          : "A token is set and kept in the system keyring.";
+          : status.store === "demo"
+            ? "Demo mode: Dealwatch follows its built-in simulator. Set a Sell token to leave demo mode."
+            : "A token is set and kept in the system keyring.";
 
     const formHost = h("div", { class: "token-replace", hidden: true });
     const confirmHost = h("div", { class: "token-remove", hidden: true });
@@ -169,7 +171,7 @@ export class SettingsScreen implements Screen {
           { type: "button", onclick: showForm },
           status.set ? "Replace token" : "Add token",
         ),
-        status.set && status.store !== "env"
+        status.set && status.store !== "env" && status.store !== "demo"
           ? h(
               "button",
               { type: "button", onclick: showConfirm },
