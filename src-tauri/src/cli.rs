@@ -57,7 +57,7 @@ pub struct TailArgs {
     #[arg(long)]
     pub once: bool,
 
-    /// Where to start a stream that has no saved position.
+    /// The starting point of a stream that has no saved position.
     #[arg(long, value_enum, default_value_t = From::Top)]
     pub from: From,
 
@@ -77,7 +77,7 @@ pub struct TailArgs {
     #[arg(long, value_name = "URL", env = "DEALWATCH_API_URL", default_value = dealwatch_core::client::DEFAULT_API_URL)]
     pub api_url: String,
 
-    /// Seconds before a request that has not answered is abandoned.
+    /// Seconds before a request that has no response is abandoned.
     #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,
 
@@ -145,7 +145,7 @@ fn parse_resource(text: &str) -> Result<String, String> {
     }
 }
 
-/// Where `dealwatch tail --resume` keeps its positions, apart from the app's
+/// Returns where `dealwatch tail --resume` keeps its positions, apart from the app's
 /// database so the two never take events from each other.
 pub fn tail_database() -> PathBuf {
     dealwatch_core::paths::data_dir().join("tail.db")

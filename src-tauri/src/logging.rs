@@ -4,7 +4,7 @@
 use tracing_subscriber::EnvFilter;
 
 /// For the terminal subcommands: log lines on stderr only when
-/// `DEALWATCH_LOG` asks for them (for example `DEALWATCH_LOG=info`), so
+/// `DEALWATCH_LOG` requests them (for example `DEALWATCH_LOG=info`), so
 /// that the printed changes stay readable.
 pub fn init_terminal() {
     let filter = EnvFilter::try_from_env("DEALWATCH_LOG").unwrap_or_else(|_| EnvFilter::new("off"));
@@ -16,7 +16,7 @@ pub fn init_terminal() {
 }
 
 /// For the tray app: log lines on stderr at `info` unless `DEALWATCH_LOG`
-/// says otherwise; noisy dependencies are held to warnings.
+/// sets another filter; noisy dependencies are held to warnings.
 pub fn init_app() {
     let filter = EnvFilter::try_from_env("DEALWATCH_LOG").unwrap_or_else(|_| {
         EnvFilter::new("info,zbus=warn,tao=warn,wry=warn,reqwest=warn,hyper=warn")

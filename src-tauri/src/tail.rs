@@ -200,7 +200,7 @@ fn describe_delay(delay: Duration) -> String {
     }
 }
 
-/// The token from `DEALWATCH_TOKEN`, or else from the OS keyring.
+/// Reads the token from `DEALWATCH_TOKEN`, or else from the OS keyring.
 pub fn resolve_token() -> Result<Token, Exit> {
     if let Ok(text) = std::env::var("DEALWATCH_TOKEN") {
         return Token::new(&text).ok_or_else(|| {

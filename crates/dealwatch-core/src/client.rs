@@ -16,8 +16,9 @@ use crate::token::Token;
 
 /// The production API host.
 pub const DEFAULT_API_URL: &str = "https://api.getbase.com";
-/// How long one request may take. Sell answers every stream request within
-/// about a second, so a request still open after this is treated as hung.
+/// The maximum time one request may take. Sell responds to every stream
+/// request within about a second, so a request still open after this is
+/// treated as hung.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The largest page Sell serves.
 pub const MAX_LIMIT: u8 = 100;
@@ -27,7 +28,7 @@ pub const SELL_REQUESTS_PER_SECOND: u32 = 10;
 /// The `User-Agent` sent with every request.
 pub const USER_AGENT: &str = concat!("dealwatch/", env!("CARGO_PKG_VERSION"));
 
-/// Where a stream read starts.
+/// The starting point of a stream read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Position {
     /// The newest end: skip the backlog.
@@ -115,7 +116,7 @@ pub struct Client {
 }
 
 /// Spaces requests so that a client stays within Sell's rate limit instead of
-/// running into 429 answers: a burst of up to one second's worth may go out
+/// running into 429 responses: a burst of up to one second's worth may go out
 /// at once, after which requests are spaced evenly (the generic cell rate
 /// algorithm). Shared by every clone of a client, so the stream pollers and
 /// the name look-ups draw on one budget, as Sell counts them.
@@ -193,7 +194,7 @@ impl Client {
         self
     }
 
-    /// The API base address, without a trailing slash.
+    /// Returns the API base address, without a trailing slash.
     pub fn api_url(&self) -> &str {
         self.api.as_str().trim_end_matches('/')
     }
@@ -264,8 +265,8 @@ impl Client {
         url
     }
 
-    /// Sends a GET and returns the status and body of a 2xx answer. Every
-    /// other answer becomes a classified error.
+    /// Sends a GET and returns the status and body of a 2xx response. Every
+    /// other response becomes a classified error.
     async fn get(&self, url: Url) -> Result<(u16, String), FetchError> {
         let token = self
             .token
@@ -360,7 +361,7 @@ fn parse_retry_after(text: &str) -> Option<Duration> {
     text.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
-/// A short reason for an error status: the API's own message when the body
+/// Returns a short reason for an error status: the API's own message when the body
 /// is its JSON error shape, otherwise the status text.
 fn error_reason(status: StatusCode, body: &str) -> String {
     let parsed: Option<serde_json::Value> = serde_json::from_str(body).ok();

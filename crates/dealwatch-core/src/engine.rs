@@ -21,12 +21,12 @@ use crate::token::Token;
 
 /// Sell's own example waits 5 seconds between polls at the top of a stream.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
-/// The shortest poll interval the app accepts.
+/// The minimum poll interval the app accepts.
 pub const MIN_INTERVAL: Duration = Duration::from_secs(2);
-/// The longest poll interval the app accepts.
+/// The maximum poll interval the app accepts.
 pub const MAX_INTERVAL: Duration = Duration::from_secs(600);
 
-/// Where a stream with no saved position starts.
+/// The starting point of a stream with no saved position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StartFrom {
     /// The newest end: only changes made from now on.
@@ -54,7 +54,7 @@ impl Default for Backoff {
 }
 
 impl Backoff {
-    /// The delay before retry number `failures` (1 for the first retry).
+    /// Returns the delay before retry number `failures` (1 for the first retry).
     pub fn delay(&self, failures: u32) -> Duration {
         let exponent = failures.saturating_sub(1).min(20);
         let full = self.base.saturating_mul(1u32 << exponent).min(self.max);
@@ -62,7 +62,7 @@ impl Backoff {
     }
 }
 
-/// What the engine follows and how.
+/// The streams the engine follows and how it polls them.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
     pub resources: Vec<String>,
@@ -95,11 +95,11 @@ pub enum StreamState {
         error: String,
         retry_in: Duration,
     },
-    /// Sell answered 429; retrying after `Retry-After` or a backoff.
+    /// Sell responded 429; retrying after `Retry-After` or a backoff.
     RateLimited {
         retry_in: Duration,
     },
-    /// Sell could not be reached or did not answer in time.
+    /// Sell could not be reached or did not respond in time.
     Offline {
         error: String,
         retry_in: Duration,
@@ -115,7 +115,7 @@ pub enum StreamState {
 }
 
 impl StreamState {
-    /// A stable short name, as shown to scripts and the window.
+    /// Returns a stable short name, as shown to scripts and the window.
     pub fn kind(&self) -> &'static str {
         match self {
             StreamState::Starting => "starting",
@@ -139,7 +139,7 @@ impl StreamState {
     }
 }
 
-/// What the engine reports to the app or the terminal.
+/// A report from the engine to the app or the terminal.
 #[derive(Debug, Clone)]
 pub enum EngineEvent {
     /// A stream's state changed kind (repeats of the same kind are not sent).
@@ -370,7 +370,7 @@ impl Engine {
     }
 }
 
-/// Why a poll stopped before the newest end.
+/// The cause of a poll stopping before the newest end.
 enum PollError {
     Fetch(FetchError),
     Store(StoreError),

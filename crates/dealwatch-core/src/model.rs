@@ -77,7 +77,7 @@ impl EventType {
     }
 }
 
-/// Why a response body could not be read as a stream page.
+/// The reason a response body could not be read as a stream page.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PageError {
     #[error("the response body is empty")]
@@ -174,18 +174,18 @@ impl Item {
         })
     }
 
-    /// The record's id, when the snapshot has a numeric one.
+    /// Returns the record's id, when the snapshot has a numeric one.
     pub fn record_id(&self) -> Option<i64> {
         self.data.get("id").and_then(Value::as_i64)
     }
 
-    /// The record's display name: `name`, or a lead's or contact's first and last name.
+    /// Returns the record's display name: `name`, or a lead's or contact's first and last name.
     pub fn record_name(&self) -> Option<String> {
         record_name(&self.data)
     }
 }
 
-/// The display name of a record snapshot, if it has one.
+/// Returns the display name of a record snapshot, if it has one.
 pub fn record_name(data: &Value) -> Option<String> {
     if let Some(name) = data.get("name").and_then(Value::as_str) {
         if !name.trim().is_empty() {
@@ -208,7 +208,7 @@ pub fn record_name(data: &Value) -> Option<String> {
     None
 }
 
-/// A stable id for an item that came without one: FNV-1a over its text,
+/// Derives a stable id for an item that came without one: FNV-1a over its text,
 /// so the same item delivered twice gets the same id.
 fn synthetic_event_id(raw: &str) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;

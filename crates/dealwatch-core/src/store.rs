@@ -68,10 +68,10 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
 }
 
-/// What opening the store found.
+/// The outcome of opening the store.
 #[derive(Debug, Default)]
 pub struct OpenReport {
-    /// Where an unreadable database file was moved, if one was found.
+    /// The new path of an unreadable database file that was moved aside.
     pub moved_aside: Option<PathBuf>,
 }
 
@@ -108,7 +108,7 @@ pub struct Gap {
     pub detected_at: String,
 }
 
-/// Which history rows to return.
+/// A filter and page of history rows.
 #[derive(Debug, Clone, Default)]
 pub struct HistoryQuery {
     pub offset: usize,
@@ -189,7 +189,7 @@ impl Store {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The saved position of a stream.
+    /// Returns the saved position of a stream.
     pub fn position(&self, resource: &str) -> Result<Option<String>, StoreError> {
         let conn = self.conn();
         let position = conn
@@ -202,7 +202,7 @@ impl Store {
         Ok(position)
     }
 
-    /// The time of the stream's last successful poll.
+    /// Returns the time of the stream's last successful poll.
     pub fn last_ok_at(&self, resource: &str) -> Result<Option<String>, StoreError> {
         let conn = self.conn();
         let at = conn
@@ -431,7 +431,7 @@ impl Store {
         Ok((rows, total as usize))
     }
 
-    /// One event by its store id.
+    /// Returns one event by its store id.
     pub fn event(&self, id: i64) -> Result<Option<StoredEvent>, StoreError> {
         let conn = self.conn();
         let event = conn
@@ -510,7 +510,7 @@ impl Store {
         Ok(())
     }
 
-    /// A cached name, such as a stage's or a user's.
+    /// Returns a cached name, such as a stage's or a user's.
     pub fn cached_name(
         &self,
         kind: &str,
@@ -527,7 +527,7 @@ impl Store {
         Ok(name)
     }
 
-    /// Every cached name of one kind.
+    /// Returns every cached name of one kind.
     pub fn cached_names(
         &self,
         kind: &str,
@@ -611,7 +611,7 @@ fn escape_like(text: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// The record type from the item, or one derived from the stream name.
+/// Returns the record type from the item, or one derived from the stream name.
 fn record_type_of(item: &Item, resource: &str) -> String {
     if !item.meta.record_type.is_empty() {
         return item.meta.record_type.clone();
@@ -619,7 +619,7 @@ fn record_type_of(item: &Item, resource: &str) -> String {
     resource.strip_suffix('s').unwrap_or(resource).to_owned()
 }
 
-/// The current time as RFC 3339 UTC text, to the second.
+/// Returns the current time as RFC 3339 UTC text, to the second.
 pub fn now_text() -> String {
     let now = OffsetDateTime::now_utc()
         .replace_nanosecond(0)

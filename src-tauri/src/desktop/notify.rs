@@ -17,7 +17,7 @@ use tauri::AppHandle;
 use tauri_plugin_opener::OpenerExt;
 use tokio::sync::mpsc;
 
-/// The longest a pop-up's click is waited for.
+/// The maximum time a pop-up's click is awaited.
 const CLICK_WAIT: Duration = Duration::from_secs(30 * 60);
 /// How long the server's capabilities are trusted before being read again.
 const CAPABILITIES_TTL: Duration = Duration::from_secs(60);
@@ -102,6 +102,7 @@ async fn deliver_all(mut receiver: mpsc::UnboundedReceiver<(AppHandle, Popup)>) 
             notification.action("default", "Open");
         }
 
+        tracing::debug!(event_ids = ?popup.event_ids, "sending a pop-up");
         let started = Instant::now();
         match notification.show_async().await {
             Ok(handle) => {
@@ -116,7 +117,7 @@ async fn deliver_all(mut receiver: mpsc::UnboundedReceiver<(AppHandle, Popup)>) 
             Err(err) => {
                 server = None;
                 if !warned {
-                    tracing::warn!(%err, "sending a pop-up failed; pop-ups resume when a notification server answers");
+                    tracing::warn!(%err, "sending a pop-up failed; pop-ups resume when a notification server responds");
                     warned = true;
                 }
             }
