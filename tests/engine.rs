@@ -631,3 +631,27 @@ async fn catch_up_stays_within_sell_rate_limit() {
     );
     engine.shutdown().await;
 }
+
+#[tokio::test]
+async fn wake_polls_at_once_without_second_loop() {
+    let sim = simulator().await;
+    let store = memory_store();
+    let mut config = config(&["deals"], StartFrom::Tail);
+    config.interval = Duration::from_secs(600);
+    let (engine, mut events) = start(&sim, store.clone(), config);
+    wait_drained(&mut events, "deals").await;
+
+    let ids = push_deals(&sim, "deals", 1..3);
+    let woken = Instant::now();
+    engine.wake();
+    engine.wake();
+    assert_eq!(changes_until_drained(&mut events, "deals").await, ids);
+    assert!(woken.elapsed() < Duration::from_secs(2), "the poll followed the wake, not the 600 s interval");
+    assert_eq!(sim.stats("deals").max_in_flight, 1, "two wakes start no second loop");
+
+    // After the wake the stream waits its interval again.
+    let before = sim.stats("deals").requests;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sim.stats("deals").requests, before, "one loop, back to waiting");
+    engine.shutdown().await;
+}
