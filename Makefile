@@ -1,9 +1,11 @@
 # Dealwatch: build, demo, test and package.
 #
-#   make demo   build and run the app on the simulator's demo activity
-#   make test   every test: Rust, UI (Vitest and Chromium), desktop (Xvfb)
+#   make demo           build and run the app on the simulator's demo activity
+#   make test           every test: Rust, UI (Vitest and Chromium), desktop (Xvfb)
+#   make package        build the .deb and .rpm into target/packages/
+#   make package-test   build the .deb, then install, run and remove it (root)
 #
-# Both install missing system and npm packages first (scripts/setup.sh).
+# All of them install missing system and npm packages first (scripts/setup.sh).
 
 CARGO ?= cargo
 BIN := target/debug/dealwatch
@@ -46,6 +48,15 @@ test-ui: ui
 test-desktop: build
 	$(CARGO) build -p dealwatch --tests
 	scripts/desktop-session.sh $(CARGO) test -p dealwatch --test desktop -- --ignored --test-threads=1
+
+# A release build through the Tauri CLI, then the .deb and the .rpm.
+package: ui
+	scripts/package.sh
+
+# Builds the .deb itself (make package), installs it system-wide with
+# apt-get and removes it at the end, so it needs root or sudo.
+package-test:
+	scripts/package-test.sh
 
 fmt:
 	$(CARGO) fmt --all

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what building and testing Dealwatch needs on Debian or Ubuntu:
-# the system packages (only those missing), the UI's npm packages and
-# tauri-driver. Safe to run again; it does nothing when all is in place.
+# Installs what building, testing and packaging Dealwatch needs on Debian or
+# Ubuntu: the system packages (only those missing), the npm packages of the
+# UI and of the repository root (the Tauri CLI) and tauri-driver. Safe to run
+# again; it does nothing when all is in place.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,8 +11,8 @@ packages=(
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev libdbus-1-dev
   xvfb xauth x11-utils xdotool imagemagick
   dbus dbus-x11 gnome-keyring libsecret-tools dunst
-  webkit2gtk-driver chromium python3-dbus
-  desktop-file-utils lintian rpm
+  webkit2gtk-driver chromium python3-dbus python3-gi
+  desktop-file-utils lintian rpm help2man
 )
 
 missing=()
@@ -42,8 +43,12 @@ if ! command -v tauri-driver >/dev/null || ! tauri-driver --help 2>&1 | grep -q 
   cargo install tauri-driver --version 2.1.0 --locked
 fi
 
-if [ -f ui/package-lock.json ]; then
-  if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
-    (cd ui && npm ci --no-audit --no-fund)
+# The root package.json lists the Tauri CLI that make package runs, and the
+# UI's lists Vite, Vitest and the other tools of the web UI.
+for dir in . ui; do
+  if [ -f "$dir/package-lock.json" ]; then
+    if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+      (cd "$dir" && npm ci --no-audit --no-fund)
+    fi
   fi
-fi
+done
