@@ -21,6 +21,7 @@ pub use state::App;
 pub fn run(demo: bool, hidden: bool) -> Result<(), Exit> {
     crate::logging::init_app();
     check_display()?;
+    window::disable_gl();
 
     let app = tauri::Builder::default()
         // First, so a second launch hands over before anything else starts.
