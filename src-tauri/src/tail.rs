@@ -8,7 +8,7 @@ use std::time::Duration;
 use dealwatch_core::client::{Client, ClientConfig};
 use dealwatch_core::engine::{Backoff, Engine, EngineConfig, EngineEvent, StartFrom, StreamState};
 use dealwatch_core::format::{self, NoNames};
-use dealwatch_core::store::{Store, DEFAULT_EVENT_CAP};
+use dealwatch_core::store::{Store, StoredEvent, DEFAULT_EVENT_CAP};
 use dealwatch_core::token::{self, Token};
 
 use crate::cli::{self, TailArgs};
@@ -76,12 +76,23 @@ pub async fn run(args: TailArgs) -> Result<(), Exit> {
             ..Backoff::default()
         },
     };
-    let (engine, mut events) = Engine::start(client, Arc::new(store), config);
+    // Events a previous run stored but did not print before it stopped
+    // (a crash between committing a page and writing it out) come first.
+    let store = Arc::new(store);
+    let unprinted = store
+        .unnotified()
+        .map_err(|err| Exit::failure(format!("could not read the saved events: {err}")))?;
+    let unprinted: Vec<_> = unprinted.into_iter().filter(|e| resources.contains(&e.resource)).collect();
+    if !print_events(&args, &store, &unprinted) {
+        return Ok(());
+    }
+
+    let (engine, mut events) = Engine::start(client, store.clone(), config);
     if !args.once {
         engine.spawn_wake_detector();
     }
 
-    let outcome = follow(&args, &resources, &mut events).await;
+    let outcome = follow(&args, &store, &resources, &mut events).await;
     engine.shutdown().await;
     if let Some(simulator) = demo {
         simulator.shutdown();
@@ -91,11 +102,11 @@ pub async fn run(args: TailArgs) -> Result<(), Exit> {
 
 async fn follow(
     args: &TailArgs,
+    store: &Store,
     resources: &[String],
     events: &mut tokio::sync::mpsc::UnboundedReceiver<EngineEvent>,
 ) -> Result<(), Exit> {
     let mut drained: HashSet<String> = HashSet::new();
-    let stdout = std::io::stdout();
     let interrupt = tokio::signal::ctrl_c();
     tokio::pin!(interrupt);
 
@@ -108,19 +119,7 @@ async fn follow(
 
         match event {
             EngineEvent::Changes { events, .. } => {
-                let mut out = stdout.lock();
-                for event in &events {
-                    let written = if args.json {
-                        writeln!(out, "{}", event.raw)
-                    } else {
-                        writeln!(out, "{}\n", format::terminal_block(event, &NoNames))
-                    };
-                    // A closed pipe (`dealwatch tail | head`) ends the run quietly.
-                    if written.is_err() {
-                        return Ok(());
-                    }
-                }
-                if out.flush().is_err() {
+                if !print_events(args, store, &events) {
                     return Ok(());
                 }
             }
@@ -161,6 +160,36 @@ async fn follow(
             }
         }
     }
+}
+
+/// Prints events, then marks them printed in the store, so that with
+/// `--resume` a crash can repeat an event's output but never lose it.
+/// Returns false when stdout is closed (`dealwatch tail | head`), which ends
+/// the run quietly.
+fn print_events(args: &TailArgs, store: &Store, events: &[StoredEvent]) -> bool {
+    if events.is_empty() {
+        return true;
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for event in events {
+        let written = if args.json {
+            writeln!(out, "{}", event.raw)
+        } else {
+            writeln!(out, "{}\n", format::terminal_block(event, &NoNames))
+        };
+        if written.is_err() {
+            return false;
+        }
+    }
+    if out.flush().is_err() {
+        return false;
+    }
+    let ids: Vec<i64> = events.iter().map(|event| event.id).collect();
+    if let Err(err) = store.mark_notified(&ids) {
+        tracing::warn!(%err, "could not mark events printed; a resumed run may print them again");
+    }
+    true
 }
 
 fn report_state(resource: &str, state: &StreamState) -> Result<(), Exit> {

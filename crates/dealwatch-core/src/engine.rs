@@ -624,13 +624,14 @@ async fn poll_stream(poller: &StreamPoller) -> Result<usize, PollError> {
             Err(error) => return Err(PollError::Fetch(error)),
         };
 
-        failpoint_before_commit();
+        failpoint(Failpoint::BeforeCommit);
         let next = Position::At(page.position.clone());
         let top = page.top;
         let inserted = poller
             .store
             .commit_page(resource, page)
             .map_err(PollError::Store)?;
+        failpoint(Failpoint::AfterCommit);
         new_events += inserted.len();
         if !inserted.is_empty() {
             let _ = poller.events.send(EngineEvent::Changes {
@@ -675,27 +676,44 @@ async fn reanchor(poller: &StreamPoller) -> Result<(), PollError> {
     Ok(())
 }
 
-/// Test hook for crash consistency: with `DEALWATCH_FAILPOINT=abort-before-commit:N`
-/// in the environment, the process aborts after fetching its Nth page and
-/// before committing it, as a crash or `kill -9` at that moment would.
-fn failpoint_before_commit() {
+/// Where a crash is simulated, for crash-consistency tests.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Failpoint {
+    BeforeCommit,
+    AfterCommit,
+}
+
+/// Test hook for crash consistency: with `DEALWATCH_FAILPOINT` set to
+/// `abort-before-commit:N` or `abort-after-commit:N`, the process aborts
+/// when its Nth page was fetched but not yet committed, or committed but not
+/// yet reported, as a crash or `kill -9` at that moment would.
+fn failpoint(at: Failpoint) {
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::OnceLock;
-    static TARGET: OnceLock<Option<u64>> = OnceLock::new();
+    static TARGET: OnceLock<Option<(Failpoint, u64)>> = OnceLock::new();
     static PAGES: AtomicU64 = AtomicU64::new(0);
 
     let target = TARGET.get_or_init(|| {
-        std::env::var("DEALWATCH_FAILPOINT")
-            .ok()?
-            .strip_prefix("abort-before-commit:")?
-            .parse()
-            .ok()
+        let text = std::env::var("DEALWATCH_FAILPOINT").ok()?;
+        let (name, page) = text.split_once(':')?;
+        let point = match name {
+            "abort-before-commit" => Failpoint::BeforeCommit,
+            "abort-after-commit" => Failpoint::AfterCommit,
+            _ => return None,
+        };
+        Some((point, page.parse().ok()?))
     });
-    if let Some(target) = target {
-        if PAGES.fetch_add(1, Ordering::SeqCst) + 1 == *target {
-            eprintln!("failpoint abort-before-commit reached; aborting");
-            std::process::abort();
-        }
+    let Some((point, page)) = *target else { return };
+    if at == Failpoint::BeforeCommit
+        && PAGES.fetch_add(1, Ordering::SeqCst) + 1 == page
+        && point == at
+    {
+        eprintln!("failpoint abort-before-commit reached; aborting");
+        std::process::abort();
+    }
+    if at == Failpoint::AfterCommit && point == at && PAGES.load(Ordering::SeqCst) == page {
+        eprintln!("failpoint abort-after-commit reached; aborting");
+        std::process::abort();
     }
 }
 
