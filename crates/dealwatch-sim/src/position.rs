@@ -35,13 +35,23 @@ pub(crate) fn topic_for(record_type: &str) -> String {
     format!("firehose.{record_type}.by_account")
 }
 
-/// Encodes a position for `offset` in `topic`.
-pub(crate) fn encode(topic: &str, offset: u64) -> String {
-    let mut text = format!("{topic},{PARTITION},{offset}");
+/// A decoded position: where the next page starts and when the position was
+/// issued, on the simulator's clock, in Unix seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Decoded {
+    pub(crate) offset: u64,
+    pub(crate) issued_at: i64,
+}
+
+/// Encodes a position for `offset` in `topic`, issued at `issued_at` (Unix
+/// seconds). Sell expires a position 72 hours after it was issued, so the
+/// position carries its issue time.
+pub(crate) fn encode(topic: &str, offset: u64, issued_at: i64) -> String {
+    let mut text = format!("{topic},{PARTITION},{offset},{issued_at}");
     if (PREFIX.len() + text.len()).is_multiple_of(3) {
         // A leading zero on the offset makes the length indivisible by 3, so the
         // encoding ends in padding, and it decodes to the same offset.
-        text = format!("{topic},{PARTITION},0{offset}");
+        text = format!("{topic},{PARTITION},0{offset},{issued_at}");
     }
 
     let mut bytes = Vec::with_capacity(PREFIX.len() + text.len());
@@ -50,8 +60,8 @@ pub(crate) fn encode(topic: &str, offset: u64) -> String {
     STANDARD.encode(bytes)
 }
 
-/// Decodes a position and returns its offset, provided that it belongs to `topic`.
-pub(crate) fn decode(position: &str, topic: &str) -> Result<u64, PositionError> {
+/// Decodes a position, provided that it belongs to `topic`.
+pub(crate) fn decode(position: &str, topic: &str) -> Result<Decoded, PositionError> {
     if position.len() > MAX_ENCODED_LEN {
         return Err(PositionError::Malformed);
     }
@@ -64,21 +74,27 @@ pub(crate) fn decode(position: &str, topic: &str) -> Result<u64, PositionError> 
         .ok_or(PositionError::Malformed)?;
 
     let mut fields = text.split(',');
-    let (Some(found_topic), Some(partition), Some(offset), None) =
-        (fields.next(), fields.next(), fields.next(), fields.next())
-    else {
+    let (Some(found_topic), Some(partition), Some(offset), Some(issued_at), None) = (
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+    ) else {
         return Err(PositionError::Malformed);
     };
-    if partition != PARTITION || !offset.bytes().all(|byte| byte.is_ascii_digit()) {
+    let digits = |field: &str| !field.is_empty() && field.bytes().all(|byte| byte.is_ascii_digit());
+    if partition != PARTITION || !digits(offset) || !digits(issued_at) {
         return Err(PositionError::Malformed);
     }
     let offset: u64 = offset.parse().map_err(|_| PositionError::Malformed)?;
+    let issued_at: i64 = issued_at.parse().map_err(|_| PositionError::Malformed)?;
     if found_topic != topic {
         return Err(PositionError::OtherStream {
             topic: found_topic.to_owned(),
         });
     }
-    Ok(offset)
+    Ok(Decoded { offset, issued_at })
 }
 
 /// Percent-encodes a position for a query string. Positions contain only base64
@@ -104,10 +120,16 @@ mod tests {
     fn encoding_always_has_plus_slash_and_padding() {
         let topic = topic_for("deal");
         for offset in [0, 1, 9, 10, 99, 100, 46_760, 1_000_000, u64::MAX] {
-            let position = encode(&topic, offset);
+            let position = encode(&topic, offset, 1_700_000_000);
             assert!(position.starts_with("++++////"), "{position}");
             assert!(position.ends_with('='), "{position} has no padding");
-            assert_eq!(decode(&position, &topic), Ok(offset), "{position}");
+            let decoded = decode(&position, &topic);
+            assert_eq!(decoded.clone().map(|d| d.offset), Ok(offset), "{position}");
+            assert_eq!(
+                decoded.map(|d| d.issued_at),
+                Ok(1_700_000_000),
+                "{position}"
+            );
         }
     }
 
@@ -115,7 +137,7 @@ mod tests {
     fn encoding_covers_both_padding_lengths() {
         let topic = topic_for("deal");
         let paddings: std::collections::BTreeSet<usize> = (0..30)
-            .map(|offset| encode(&topic, offset))
+            .map(|offset| encode(&topic, offset, 1_700_000_000 + offset as i64))
             .map(|position| position.len() - position.trim_end_matches('=').len())
             .collect();
         assert!(paddings.iter().all(|count| *count == 1 || *count == 2));
@@ -123,7 +145,7 @@ mod tests {
 
     #[test]
     fn decode_rejects_other_stream() {
-        let position = encode(&topic_for("lead"), 5);
+        let position = encode(&topic_for("lead"), 5, 0);
         assert_eq!(
             decode(&position, &topic_for("deal")),
             Err(PositionError::OtherStream {
@@ -135,7 +157,7 @@ mod tests {
     #[test]
     fn decode_rejects_malformed_strings() {
         let topic = topic_for("deal");
-        let valid = encode(&topic, 12);
+        let valid = encode(&topic, 12, 0);
         let unencoded_plus = valid.replace('+', " ");
         let unpadded = valid.trim_end_matches('=').to_owned();
         let foreign = STANDARD.encode("firehose.deal.by_account,3,12");

@@ -405,19 +405,33 @@ async fn expired_position_gets_410() {
 }
 
 #[tokio::test]
-async fn position_at_end_survives_expiry() {
+async fn position_older_than_retention_expires() {
+    // Sell answers 410 for a position issued more than 72 hours ago, even
+    // when no event after it was dropped.
     let harness = Harness::start().await;
     harness
         .sim
         .push_event("deals", "created", deal(1, "Deal"), None);
     let (_, position) = harness.drain("deals", "tail", "100").await;
 
-    harness.sim.advance_clock(Duration::from_secs(80 * 3600));
+    harness.sim.advance_clock(Duration::from_secs(71 * 3600));
+    let response = harness.page("deals", &position, None).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "71 hours old is still valid"
+    );
+
+    harness.sim.advance_clock(Duration::from_secs(2 * 3600));
     harness
         .sim
         .push_event("deals", "created", deal(2, "Later"), None);
-    let page = harness.page_json("deals", &position, None).await;
-    assert_eq!(page["items"][0]["data"]["name"], "Later");
+    let response = harness.page("deals", &position, None).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::GONE,
+        "73 hours old has expired"
+    );
 }
 
 #[tokio::test]

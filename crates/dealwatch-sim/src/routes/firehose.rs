@@ -35,6 +35,8 @@ pub(super) struct StreamParams {
 struct PageRequest {
     start: StartAt,
     limit: usize,
+    /// When the position sent was issued (Unix seconds), for `At` positions.
+    issued_at: Option<i64>,
 }
 
 pub(super) async fn stream_page(
@@ -87,7 +89,15 @@ pub(super) async fn stream_page(
         Ok(page) => page,
         Err(error) => return error.into_response(),
     };
-    let body = render_page(&state.base_url, &stream_name, &topic, request.limit, &page);
+    let now = state.clock.now_unix();
+    let body = render_page(
+        &state.base_url,
+        &stream_name,
+        &topic,
+        request.limit,
+        now,
+        &page,
+    );
     if spoil {
         return fault::truncated_json_response(body);
     }
@@ -129,6 +139,7 @@ fn parse_request(
             })?,
     };
 
+    let mut issued_at = None;
     let start = match params.position.as_deref() {
         None | Some("") => {
             return Err(ApiError::invalid_param(
@@ -140,7 +151,10 @@ fn parse_request(
         Some("top") => StartAt::Top,
         Some("tail") => StartAt::Tail,
         Some(text) => match position::decode(text, topic) {
-            Ok(offset) => StartAt::Offset(offset),
+            Ok(decoded) => {
+                issued_at = Some(decoded.issued_at);
+                StartAt::Offset(decoded.offset)
+            }
             Err(PositionError::Malformed) => {
                 return Err(ApiError::invalid_param(format!(
                     "position {text:?} is not a valid position. Positions are opaque \
@@ -154,7 +168,11 @@ fn parse_request(
             }
         },
     };
-    Ok(PageRequest { start, limit })
+    Ok(PageRequest {
+        start,
+        limit,
+        issued_at,
+    })
 }
 
 fn read_page(
@@ -164,6 +182,12 @@ fn read_page(
     consume: bool,
 ) -> Result<Page, ApiError> {
     let cutoff = state.retention_cutoff();
+    if let Some(issued_at) = request.issued_at.filter(|issued| *issued < cutoff) {
+        return Err(ApiError::position_expired(format!(
+            "The position was issued at {issued_at} (Unix time), more than 72 hours ago, \
+             and has expired. Start again from `top` or `tail`."
+        )));
+    }
     let mut log = stream.log();
     log.expire(cutoff);
     log.read_page(request.start, request.limit, consume)
@@ -215,9 +239,10 @@ fn render_page(
     stream_name: &str,
     topic: &str,
     limit: usize,
+    now: i64,
     page: &Page,
 ) -> Vec<u8> {
-    let next_position = position::encode(topic, page.next_offset);
+    let next_position = position::encode(topic, page.next_offset, now);
     let next = format!(
         "{base_url}/v3/{stream_name}/stream?position={}&limit={limit}",
         position::url_encode(&next_position)
@@ -280,6 +305,7 @@ mod tests {
             "deals",
             "firehose.deal.by_account",
             25,
+            1_700_000_000,
             &page,
         );
         let text = String::from_utf8(body).unwrap();
