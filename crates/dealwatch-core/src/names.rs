@@ -201,6 +201,7 @@ impl Names {
                 .collect::<Vec<_>>()
                 .join(",");
             self.pace().await;
+            tracing::debug!(kind = kind.as_str(), ids = %list, "looking up names");
             let query = [("ids", list.clone()), ("per_page", chunk.len().to_string())];
             match self.client.get_v2(&[path], &query).await {
                 Ok(body) => {
@@ -230,6 +231,7 @@ impl Names {
 
     async fn fetch_one(&self, kind: NameKind, path: &str, id: i64) {
         self.pace().await;
+        tracing::debug!(kind = kind.as_str(), id, "looking up a name");
         let id_text = id.to_string();
         match self.client.get_v2(&[path, &id_text], &[]).await {
             Ok(body) => match body.get("data").and_then(|data| parse_record(kind, data)) {

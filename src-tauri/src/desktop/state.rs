@@ -298,6 +298,11 @@ impl App {
                     .map(|event| rows::row(event, session.names.as_ref()))
                     .collect();
                 let _ = self.handle.emit("dealwatch:changes", &rows);
+                tracing::debug!(
+                    rows = rows.len(),
+                    newest_id = ?rows.first().map(|row| row.id),
+                    "rows sent to the window"
+                );
                 self.publish_unread();
             }
             EngineEvent::Gap(gap) => {
