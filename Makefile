@@ -4,6 +4,7 @@
 #   make test           every test: Rust, UI (Vitest and Chromium), desktop (Xvfb)
 #   make package        build the .deb and .rpm into target/packages/
 #   make package-test   build the .deb, then install, run and remove it (root)
+#   make bench          the quick benchmarks on a release build (docs/BENCHMARKS.md)
 #
 # All of them install missing system and npm packages first (scripts/setup.sh).
 
@@ -57,6 +58,17 @@ package: ui
 # apt-get and removes it at the end, so it needs root or sudo.
 package-test:
 	scripts/package-test.sh
+
+# The quick benchmarks on a release build: catch-up, start-up, latency and
+# sizes, about five minutes after the build. The 10-minute idle runs are
+# manual: scripts/bench/idle.sh --window closed|reopened|open (--minutes N
+# for a shorter run). docs/BENCHMARKS.md has the figures and the machine.
+bench: ui
+	$(CARGO) build --release -p dealwatch
+	scripts/bench/catch-up.sh
+	scripts/bench/startup.sh
+	scripts/bench/latency.sh
+	scripts/bench/sizes.sh
 
 fmt:
 	$(CARGO) fmt --all
