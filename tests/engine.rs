@@ -655,3 +655,24 @@ async fn wake_polls_at_once_without_second_loop() {
     assert_eq!(sim.stats("deals").requests, before, "one loop, back to waiting");
     engine.shutdown().await;
 }
+
+#[test]
+fn streams_change_from_a_thread_outside_the_runtime() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sim = runtime.block_on(simulator());
+    let store = memory_store();
+    let (engine, mut events) = runtime.block_on(async { start(&sim, store.clone(), config(&["deals"], StartFrom::Tail)) });
+
+    // A GUI thread (the Tauri main thread) is outside the runtime.
+    let ids = sim.push_event("leads", "created", json!({"id": 1, "first_name": "Ada"}), None);
+    std::thread::spawn({
+        let engine = engine.clone();
+        move || engine.set_resources(&["deals".to_owned(), "leads".to_owned()])
+    })
+    .join()
+    .expect("adding a stream from another thread does not panic");
+
+    let seen = runtime.block_on(changes_until_drained(&mut events, "leads"));
+    assert_eq!(seen, [ids]);
+    runtime.block_on(engine.shutdown());
+}

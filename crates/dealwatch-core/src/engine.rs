@@ -190,6 +190,9 @@ pub struct Engine {
     config: Mutex<EngineConfig>,
     events: mpsc::UnboundedSender<EngineEvent>,
     pollers: Mutex<HashMap<String, Poller>>,
+    /// The runtime the engine was started in. Pollers started later, as when
+    /// the streams change from a GUI thread outside any runtime, run there too.
+    runtime: tokio::runtime::Handle,
 }
 
 impl Engine {
@@ -206,6 +209,7 @@ impl Engine {
             config: Mutex::new(config.clone()),
             events,
             pollers: Mutex::new(HashMap::new()),
+            runtime: tokio::runtime::Handle::current(),
         });
         for resource in &config.resources {
             engine.spawn_poller(resource);
@@ -245,7 +249,7 @@ impl Engine {
             state: StreamState::Starting,
             drained_once: false,
         };
-        let task = tokio::spawn(stream.run(receiver));
+        let task = self.runtime.spawn(stream.run(receiver));
         pollers.insert(resource.to_owned(), Poller { commands, task });
         tracing::info!(resource, "poller started");
     }
@@ -344,7 +348,7 @@ impl Engine {
     /// machine slept.
     pub fn spawn_wake_detector(self: &Arc<Self>) -> JoinHandle<()> {
         let engine = Arc::downgrade(self);
-        tokio::spawn(async move {
+        self.runtime.spawn(async move {
             const TICK: Duration = Duration::from_secs(5);
             const SLACK: Duration = Duration::from_secs(10);
             let mut wall = SystemTime::now();
