@@ -447,11 +447,19 @@ pub fn summary_text(events: &[StoredEvent]) -> PopupText {
             names.push(title);
         }
     }
-    let listed = match names.len() {
-        0 => String::new(),
-        1 => names[0].clone(),
-        2 => format!("{} and {}", names[0], names[1]),
-        more => format!("{}, {} and {} more", names[0], names[1], more - 2),
+    names.truncate(2);
+    // "N more" counts changes, like the headline, not distinct records.
+    let more = events
+        .iter()
+        .filter(|event| !names.contains(&record_title(event)))
+        .count();
+    let listed = match (names.as_slice(), more) {
+        ([], _) => String::new(),
+        ([only], 0) => only.clone(),
+        ([only], more) => format!("{only} and {more} more"),
+        ([first, second], 0) => format!("{first} and {second}"),
+        ([first, second], more) => format!("{first}, {second} and {more} more"),
+        _ => unreachable!("names holds at most two"),
     };
     PopupText {
         title: format!("{} {noun}", events.len()),
@@ -721,6 +729,25 @@ mod tests {
         let text = summary_text(&events);
         assert_eq!(text.title, "12 deal changes");
         assert_eq!(text.body, "Deal 11, Deal 10 and 10 more");
+    }
+
+    #[test]
+    fn summary_counts_changes_not_records() {
+        let mut events = Vec::new();
+        for n in [1, 2, 2, 3, 3, 3] {
+            events.push(event(
+                json!({"id": n, "name": format!("Deal {n}")}),
+                "updated",
+                json!({"name": "x"}),
+            ));
+        }
+        let text = summary_text(&events);
+        assert_eq!(text.title, "6 deal changes");
+        assert_eq!(
+            text.body, "Deal 3, Deal 2 and 1 more",
+            "5 of 6 changes are to the two named deals"
+        );
+        assert_eq!(summary_text(&events[1..]).body, "Deal 3 and Deal 2");
     }
 
     #[test]

@@ -385,9 +385,18 @@ impl Store {
             .filter(|s| !s.is_empty())
         {
             let pattern = format!("%{}%", escape_like(search));
-            clauses.push("(name LIKE ? ESCAPE '\\' OR raw LIKE ? ESCAPE '\\')".to_owned());
-            values.push(pattern.clone().into());
-            values.push(pattern.into());
+            // Owners and stages are stored as ids, so their cached names are
+            // searched too: "Dana" finds Dana's deals, "Won" the won ones.
+            clauses.push(
+                "(name LIKE ?1x ESCAPE '\\' OR raw LIKE ?1x ESCAPE '\\' \
+                 OR owner_id IN (SELECT id FROM names WHERE kind = 'user' AND name LIKE ?1x ESCAPE '\\') \
+                 OR stage_id IN (SELECT id FROM names WHERE kind = 'stage' AND name LIKE ?1x ESCAPE '\\'))"
+                    .replace("?1x", "?")
+                    .to_owned(),
+            );
+            for _ in 0..4 {
+                values.push(pattern.clone().into());
+            }
         }
         push_in(&mut clauses, &mut values, "event_type", &query.event_types);
         push_in(&mut clauses, &mut values, "resource", &query.resources);
@@ -655,12 +664,17 @@ impl OpenFailure {
 /// Renames an unreadable database and its WAL files out of the way.
 fn move_aside(path: &Path) -> Result<PathBuf, StoreError> {
     let stamp = OffsetDateTime::now_utc().unix_timestamp();
-    let aside = path.with_file_name(format!(
-        "{}.corrupt-{stamp}",
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("dealwatch.db")
-    ));
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("dealwatch.db");
+    // A second corrupt file within the same second must not replace the first.
+    let mut aside = path.with_file_name(format!("{name}.corrupt-{stamp}"));
+    let mut copy = 1;
+    while aside.exists() {
+        copy += 1;
+        aside = path.with_file_name(format!("{name}.corrupt-{stamp}-{copy}"));
+    }
     std::fs::rename(path, &aside).map_err(|err| StoreError::Open {
         path: path.to_owned(),
         reason: format!("the file is unreadable and could not be moved aside: {err}"),
@@ -802,6 +816,31 @@ mod tests {
     }
 
     #[test]
+    fn search_finds_owner_and_stage_names() {
+        let store = Store::open_in_memory(100).unwrap();
+        store
+            .commit_page("deals", page(&[("a", "Alpha", 1), ("b", "Beta", 2)], "p"))
+            .unwrap();
+        store.put_name("user", 5, "Dana Reyes", None).unwrap();
+        store.put_name("stage", 77, "Qualified", None).unwrap();
+        let query = |text: &str| HistoryQuery {
+            limit: 10,
+            search: Some(text.into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            store.history(&query("dana")).unwrap().1,
+            2,
+            "both deals are owned by user 5"
+        );
+        assert_eq!(
+            store.history(&query("Qualified")).unwrap().1,
+            0,
+            "no deal is in stage 77"
+        );
+    }
+
+    #[test]
     fn corrupt_file_is_moved_aside() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("dealwatch.db");
@@ -815,6 +854,21 @@ mod tests {
         assert!(aside.exists());
         assert_eq!(std::fs::read(&aside).unwrap()[..8], *b"this is ");
         assert_eq!(store.event_count().unwrap(), 0);
+        drop(store);
+
+        std::fs::remove_file(&path).unwrap();
+        for side in ["dealwatch.db-wal", "dealwatch.db-shm"] {
+            let _ = std::fs::remove_file(dir.path().join(side));
+        }
+        std::fs::write(
+            &path,
+            b"a second unreadable file, also long enough to be a header",
+        )
+        .unwrap();
+        let (_, report) = Store::open(&path, 10).unwrap();
+        let second = report.moved_aside.expect("second file moved aside");
+        assert_ne!(second, aside, "the first copy is kept");
+        assert!(aside.exists() && second.exists());
     }
 
     #[test]
