@@ -132,21 +132,34 @@ async fn kill_before_commit_replays_the_page() {
     // depends on timing: either way, the resumed run prints what is missing.
     let mut command = dealwatch(&sim, dir.path());
     command
-        .args(["tail", "--once", "--json", "--resume", "--from", "tail", "--limit", "3"])
+        .args([
+            "tail", "--once", "--json", "--resume", "--from", "tail", "--limit", "3",
+        ])
         .env("DEALWATCH_FAILPOINT", "abort-before-commit:2");
     let crashed = run(command).await;
-    assert!(!crashed.status.success(), "the failpoint aborts the process");
+    assert!(
+        !crashed.status.success(),
+        "the failpoint aborts the process"
+    );
     let first: Vec<String> = stdout(&crashed).lines().map(event_id).collect();
-    assert!(first.is_empty() || first == ids[..3], "at most the committed first page: {first:?}");
+    assert!(
+        first.is_empty() || first == ids[..3],
+        "at most the committed first page: {first:?}"
+    );
 
     let mut command = dealwatch(&sim, dir.path());
-    command.args(["tail", "--once", "--json", "--resume", "--from", "tail", "--limit", "3"]);
+    command.args([
+        "tail", "--once", "--json", "--resume", "--from", "tail", "--limit", "3",
+    ]);
     let resumed = run(command).await;
     assert!(resumed.status.success(), "{}", stderr(&resumed));
     let second: Vec<String> = stdout(&resumed).lines().map(event_id).collect();
     let mut both = first.clone();
     both.extend(second);
-    assert_eq!(both, ids, "every event printed once across the crash, in order");
+    assert_eq!(
+        both, ids,
+        "every event printed once across the crash, in order"
+    );
 
     // A third run has nothing new to print.
     let mut command = dealwatch(&sim, dir.path());
@@ -370,7 +383,14 @@ async fn simulate_prints_url_and_token() {
 async fn stored_but_unprinted_events_print_on_resume() {
     let sim = simulator().await;
     let ids: Vec<String> = (1..=4)
-        .map(|id| sim.push_event("deals", "created", json!({"id": id, "name": format!("Deal {id}")}), None))
+        .map(|id| {
+            sim.push_event(
+                "deals",
+                "created",
+                json!({"id": id, "name": format!("Deal {id}")}),
+                None,
+            )
+        })
         .collect();
     let dir = tempfile::tempdir().unwrap();
 
@@ -378,10 +398,15 @@ async fn stored_but_unprinted_events_print_on_resume() {
     // printing it.
     let mut command = dealwatch(&sim, dir.path());
     command
-        .args(["tail", "--once", "--json", "--resume", "--from", "tail", "--limit", "2"])
+        .args([
+            "tail", "--once", "--json", "--resume", "--from", "tail", "--limit", "2",
+        ])
         .env("DEALWATCH_FAILPOINT", "abort-after-commit:1");
     let crashed = run(command).await;
-    assert!(!crashed.status.success(), "the failpoint aborts the process");
+    assert!(
+        !crashed.status.success(),
+        "the failpoint aborts the process"
+    );
     assert_eq!(stdout(&crashed), "", "nothing was printed before the abort");
 
     let mut command = dealwatch(&sim, dir.path());
@@ -389,5 +414,54 @@ async fn stored_but_unprinted_events_print_on_resume() {
     let resumed = run(command).await;
     assert!(resumed.status.success(), "{}", stderr(&resumed));
     let printed: Vec<String> = stdout(&resumed).lines().map(event_id).collect();
-    assert_eq!(printed, ids, "the committed but unprinted page first, then the rest");
+    assert_eq!(
+        printed, ids,
+        "the committed but unprinted page first, then the rest"
+    );
+}
+
+#[tokio::test]
+async fn token_set_rejects_several_lines() {
+    let sim = simulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = dealwatch(&sim, dir.path());
+    command
+        .args(["token", "set"])
+        .stdin(std::process::Stdio::piped());
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut stdin, b"first-token\nsecond-token\n")
+        .await
+        .unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().await.unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("more than one line"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        !stderr(&output).contains("first-token"),
+        "the token never appears in a message"
+    );
+}
+
+#[tokio::test]
+async fn demo_ignores_api_url_from_environment() {
+    let sim = simulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = dealwatch(&sim, dir.path());
+    command.args(["tail", "--demo", "--once"]);
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        sim.stats("deals").requests,
+        0,
+        "demo mode polls its own simulator"
+    );
 }

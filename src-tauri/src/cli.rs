@@ -81,8 +81,9 @@ pub struct TailArgs {
     #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,
 
-    /// Follow the built-in simulator's demo activity instead of a Sell account.
-    #[arg(long, conflicts_with = "api_url")]
+    /// Follow the built-in simulator's demo activity instead of a Sell
+    /// account (the API address and token are then ignored).
+    #[arg(long)]
     pub demo: bool,
 
     /// The first retry delay in milliseconds; later retries double it.

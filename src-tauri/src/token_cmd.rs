@@ -1,6 +1,6 @@
 //! `dealwatch token set|status|clear`.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{IsTerminal, Read};
 
 use dealwatch_core::token::{self, Token};
 
@@ -23,13 +23,21 @@ fn set() -> Result<(), Exit> {
         rpassword::prompt_password("Paste the Sell access token and press Enter: ")
             .map_err(|err| Exit::failure(format!("could not read the token: {err}")))?
     } else {
-        let mut line = String::new();
-        stdin.lock().read_line(&mut line).map_err(|err| {
+        let mut input = String::new();
+        stdin.lock().read_to_string(&mut input).map_err(|err| {
             Exit::failure(format!(
                 "could not read the token from standard input: {err}"
             ))
         })?;
-        line
+        let mut lines = input.lines().map(str::trim).filter(|line| !line.is_empty());
+        let first = lines.next().unwrap_or_default().to_owned();
+        if lines.next().is_some() {
+            return Err(Exit::usage(
+                "standard input holds more than one line; give the token alone, on one line."
+                    .to_owned(),
+            ));
+        }
+        first
     };
     let token = Token::new(&text).ok_or_else(|| {
         Exit::usage(
