@@ -147,7 +147,11 @@ pub fn update(app: &AppHandle, status: &Status) {
             let _ = tray.icon.set_icon(Some(image));
         }
     }
+    // NOTE: Linux tray hosts (libayatana-appindicator) show no tooltip, so
+    // the status line also goes into the icon's title, which hosts such as
+    // KDE Plasma display, and into the menu's disabled first line.
     let _ = tray.icon.set_tooltip(Some(&tooltip));
+    let _ = tray.icon.set_title(Some(&line));
     let _ = tray.status.set_text(&line);
     let _ = tray.pause.set_text(if status.paused {
         "Resume notifications"
