@@ -962,3 +962,76 @@ async fn popups_resume_when_server_appears() {
     let _ = dunst.wait();
     kill_group(&mut app);
 }
+
+const CLOSE_WINDOW: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../scripts/bench/close-window.py"
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private desktop session: run make test-desktop"]
+async fn closed_window_ends_network_process_and_reopens() {
+    let sim = simulator().await;
+    let mut app = Launch::new(&sim).start();
+    let windows = wait_until(Duration::from_secs(30), "the window", || {
+        Some(visible_windows()).filter(|w| !w.is_empty())
+    })
+    .await;
+    let first = wait_until(Duration::from_secs(30), "WebKit's network process", || {
+        network_processes(app.pid()).first().copied()
+    })
+    .await;
+
+    for window in &windows {
+        let closed = run(PYTHON, &[CLOSE_WINDOW, window]);
+        assert!(closed.status.success(), "{closed:?}");
+    }
+    wait_until(Duration::from_secs(10), "the window to close", || {
+        visible_windows().is_empty().then_some(())
+    })
+    .await;
+    wait_until(
+        Duration::from_secs(10),
+        "the network process to end",
+        || network_processes(app.pid()).is_empty().then_some(()),
+    )
+    .await;
+    assert!(app.is_running(), "the app stays in the tray: {}", app.log());
+
+    let pid = app.pid().to_string();
+    let clicked = run(PYTHON, &[TRAY_MENU, &pid, "click", "Open Dealwatch"]);
+    assert!(clicked.status.success(), "{clicked:?}");
+    wait_until(Duration::from_secs(30), "the window to open again", || {
+        Some(visible_windows()).filter(|w| !w.is_empty())
+    })
+    .await;
+    let second = wait_until(Duration::from_secs(30), "a new network process", || {
+        network_processes(app.pid()).first().copied()
+    })
+    .await;
+    assert_ne!(first, second, "WebKit started a new network process");
+    assert!(app.is_running(), "{}", app.log());
+}
+
+/// Lists the WebKitNetworkProcess children of `parent` (Linux cuts the
+/// process name to 15 bytes).
+fn network_processes(parent: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let ppid = stat[close + 1..].split_whitespace().nth(1);
+        if &stat[open + 1..close] == "WebKitNetworkPr" && ppid == Some(parent.to_string().as_str())
+        {
+            found.push(pid);
+        }
+    }
+    found
+}
