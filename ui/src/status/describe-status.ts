@@ -39,7 +39,8 @@ export function describeStatus(status: Status, now: Date): StatusDescription {
     return {
       tone: "paused",
       label: "Paused",
-      detail: "Dealwatch is not checking Sell.",
+      detail:
+        "No pop-ups until you resume; changes are still checked and listed.",
       actions: [{ action: "resume", label: "Resume" }],
     };
   }
