@@ -646,13 +646,24 @@ async fn wake_polls_at_once_without_second_loop() {
     engine.wake();
     engine.wake();
     assert_eq!(changes_until_drained(&mut events, "deals").await, ids);
-    assert!(woken.elapsed() < Duration::from_secs(2), "the poll followed the wake, not the 600 s interval");
-    assert_eq!(sim.stats("deals").max_in_flight, 1, "two wakes start no second loop");
+    assert!(
+        woken.elapsed() < Duration::from_secs(2),
+        "the poll followed the wake, not the 600 s interval"
+    );
+    assert_eq!(
+        sim.stats("deals").max_in_flight,
+        1,
+        "two wakes start no second loop"
+    );
 
     // After the wake the stream waits its interval again.
     let before = sim.stats("deals").requests;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(sim.stats("deals").requests, before, "one loop, back to waiting");
+    assert_eq!(
+        sim.stats("deals").requests,
+        before,
+        "one loop, back to waiting"
+    );
     engine.shutdown().await;
 }
 
@@ -661,10 +672,16 @@ fn streams_change_from_a_thread_outside_the_runtime() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let sim = runtime.block_on(simulator());
     let store = memory_store();
-    let (engine, mut events) = runtime.block_on(async { start(&sim, store.clone(), config(&["deals"], StartFrom::Tail)) });
+    let (engine, mut events) =
+        runtime.block_on(async { start(&sim, store.clone(), config(&["deals"], StartFrom::Tail)) });
 
     // A GUI thread (the Tauri main thread) is outside the runtime.
-    let ids = sim.push_event("leads", "created", json!({"id": 1, "first_name": "Ada"}), None);
+    let ids = sim.push_event(
+        "leads",
+        "created",
+        json!({"id": 1, "first_name": "Ada"}),
+        None,
+    );
     std::thread::spawn({
         let engine = engine.clone();
         move || engine.set_resources(&["deals".to_owned(), "leads".to_owned()])

@@ -82,7 +82,10 @@ pub async fn run(args: TailArgs) -> Result<(), Exit> {
     let unprinted = store
         .unnotified()
         .map_err(|err| Exit::failure(format!("could not read the saved events: {err}")))?;
-    let unprinted: Vec<_> = unprinted.into_iter().filter(|e| resources.contains(&e.resource)).collect();
+    let unprinted: Vec<_> = unprinted
+        .into_iter()
+        .filter(|e| resources.contains(&e.resource))
+        .collect();
     if !print_events(&args, &store, &unprinted) {
         return Ok(());
     }
