@@ -13,7 +13,7 @@ BIN := target/debug/dealwatch
 # Debug builds without debug info: half the disk, and faster to link.
 export CARGO_PROFILE_DEV_DEBUG ?= 0
 
-.PHONY: all setup ui build demo test test-rust test-ui test-desktop package package-test soak bench fmt lint clean
+.PHONY: all setup ui build demo test test-rust test-ui test-desktop reliability package package-test soak bench fmt lint clean
 
 all: build
 
@@ -36,7 +36,7 @@ demo: build
 		$(BIN) tail --demo; \
 	fi
 
-test: test-rust test-ui test-desktop
+test: test-rust test-ui test-desktop reliability
 
 test-rust: ui
 	$(CARGO) test --workspace
@@ -49,6 +49,19 @@ test-ui: ui
 test-desktop: build
 	$(CARGO) build -p dealwatch --tests
 	scripts/desktop-session.sh $(CARGO) test -p dealwatch --test desktop -- --ignored --test-threads=1
+
+# The app under crashes, network loss, sleep, hostile environments, and
+# where its token may end up, in the same private desktop session. About
+# three minutes.
+reliability: build
+	$(CARGO) build -p dealwatch --tests
+	scripts/desktop-session.sh $(CARGO) test -p dealwatch --test reliability -- --ignored --test-threads=1 --skip soak_
+
+# 200,000 changes through the running app, checking that its memory and
+# open files level off and that every change is stored. About four minutes.
+soak: build
+	$(CARGO) build -p dealwatch --tests
+	scripts/desktop-session.sh $(CARGO) test -p dealwatch --test reliability -- --ignored --test-threads=1 --nocapture soak_
 
 # A release build through the Tauri CLI, then the .deb and the .rpm.
 package: ui

@@ -794,7 +794,14 @@ impl FakeBrowser {
         let dir = tempfile::tempdir().unwrap();
         let script = dir.path().join("browser.sh");
         let opened = dir.path().join("opened.txt");
-        std::fs::write(&script, format!("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n", opened.display())).unwrap();
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n",
+                opened.display()
+            ),
+        )
+        .unwrap();
         let mut permissions = std::fs::metadata(&script).unwrap().permissions();
         std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
         std::fs::set_permissions(&script, permissions).unwrap();
@@ -817,15 +824,29 @@ impl FakeBrowser {
 
     fn env(&self) -> Vec<(&'static str, String)> {
         vec![
-            ("XDG_CONFIG_HOME", self.dir.path().join("config").display().to_string()),
-            ("XDG_DATA_HOME", self.dir.path().join("data").display().to_string()),
-            ("XDG_DATA_DIRS", self.dir.path().join("data").display().to_string()),
-            ("BROWSER", self.dir.path().join("browser.sh").display().to_string()),
+            (
+                "XDG_CONFIG_HOME",
+                self.dir.path().join("config").display().to_string(),
+            ),
+            (
+                "XDG_DATA_HOME",
+                self.dir.path().join("data").display().to_string(),
+            ),
+            (
+                "XDG_DATA_DIRS",
+                self.dir.path().join("data").display().to_string(),
+            ),
+            (
+                "BROWSER",
+                self.dir.path().join("browser.sh").display().to_string(),
+            ),
         ]
     }
 
     fn opened(&self) -> Option<String> {
-        std::fs::read_to_string(self.dir.path().join("opened.txt")).ok().filter(|text| !text.is_empty())
+        std::fs::read_to_string(self.dir.path().join("opened.txt"))
+            .ok()
+            .filter(|text| !text.is_empty())
     }
 }
 
@@ -844,31 +865,51 @@ async fn clicking_popups_opens_deal_or_window() {
     wait_polling(&sim, "deals").await;
 
     sim.push_raw("deals", &fixture_item());
-    wait_until(Duration::from_secs(20), "a displayed pop-up", || displayed_count().filter(|n| *n > 0)).await;
+    wait_until(Duration::from_secs(20), "a displayed pop-up", || {
+        displayed_count().filter(|n| *n > 0)
+    })
+    .await;
     assert!(run("dunstctl", &["action", "0"]).status.success());
     let url = wait_until(Duration::from_secs(10), "the browser to be asked", || {
         browser.opened()
     })
     .await;
-    assert_eq!(url.trim(), "https://app.futuresimple.com/sales/deals/39912342", "{}", app.log());
+    assert_eq!(
+        url.trim(),
+        "https://app.futuresimple.com/sales/deals/39912342",
+        "{}",
+        app.log()
+    );
     popups_seen.wait(1).await;
-    assert!(visible_windows().is_empty(), "a single change opens Sell, not the window");
+    assert!(
+        visible_windows().is_empty(),
+        "a single change opens Sell, not the window"
+    );
 
     for id in 1..=5 {
         let (data, previous) = update(id, &format!("Burst {id}"), "Old");
         sim.push_event("deals", "updated", data, Some(previous));
     }
-    wait_until(Duration::from_secs(20), "the summary pop-up", || displayed_count().filter(|n| *n > 0)).await;
-    assert!(run("dunstctl", &["action", "0"]).status.success());
-    wait_until(Duration::from_secs(10), "the window after clicking the summary", || {
-        Some(visible_windows()).filter(|w| !w.is_empty())
+    wait_until(Duration::from_secs(20), "the summary pop-up", || {
+        displayed_count().filter(|n| *n > 0)
     })
+    .await;
+    assert!(run("dunstctl", &["action", "0"]).status.success());
+    wait_until(
+        Duration::from_secs(10),
+        "the window after clicking the summary",
+        || Some(visible_windows()).filter(|w| !w.is_empty()),
+    )
     .await;
     drop(watcher);
 }
 
 fn displayed_count() -> Option<u32> {
-    String::from_utf8(run("dunstctl", &["count", "displayed"]).stdout).ok()?.trim().parse().ok()
+    String::from_utf8(run("dunstctl", &["count", "displayed"]).stdout)
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// A process that owns `org.kde.StatusNotifierWatcher`, so the app believes
@@ -900,7 +941,11 @@ async fn popups_resume_when_server_appears() {
     let sim = simulator().await;
     let dirs = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dirs.path().join("config")).unwrap();
-    std::fs::write(dirs.path().join("config/settings.json"), r#"{"pollIntervalSecs": 2}"#).unwrap();
+    std::fs::write(
+        dirs.path().join("config/settings.json"),
+        r#"{"pollIntervalSecs": 2}"#,
+    )
+    .unwrap();
     let address_file = dirs.path().join("bus-address");
     let log = std::fs::File::create(dirs.path().join("app.log")).unwrap();
     // The app runs on a bus of its own with no notification server.
@@ -908,11 +953,17 @@ async fn popups_resume_when_server_appears() {
     std::os::unix::process::CommandExt::process_group(&mut app, 0);
     let mut app = app
         .args([
-            &format!("--config-file={}/../tests/desktop/bare-session.conf", env!("CARGO_MANIFEST_DIR")),
+            &format!(
+                "--config-file={}/../tests/desktop/bare-session.conf",
+                env!("CARGO_MANIFEST_DIR")
+            ),
             "--",
             "sh",
             "-c",
-            &format!("echo \"$DBUS_SESSION_BUS_ADDRESS\" > '{}'; exec '{BIN}'", address_file.display()),
+            &format!(
+                "echo \"$DBUS_SESSION_BUS_ADDRESS\" > '{}'; exec '{BIN}'",
+                address_file.display()
+            ),
         ])
         .env("DEALWATCH_API_URL", sim.url())
         .env("DEALWATCH_TOKEN", sim.token())
@@ -923,7 +974,10 @@ async fn popups_resume_when_server_appears() {
         .spawn()
         .unwrap();
     let address = wait_until(Duration::from_secs(10), "the bare bus address", || {
-        std::fs::read_to_string(&address_file).ok().map(|a| a.trim().to_owned()).filter(|a| !a.is_empty())
+        std::fs::read_to_string(&address_file)
+            .ok()
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty())
     })
     .await;
     wait_polling(&sim, "deals").await;
@@ -931,9 +985,11 @@ async fn popups_resume_when_server_appears() {
     sim.push_event("deals", "updated", data, Some(previous));
     wait_polling(&sim, "deals").await;
     let app_log = || std::fs::read_to_string(dirs.path().join("app.log")).unwrap_or_default();
-    wait_until(Duration::from_secs(10), "the missing-server warning", || {
-        app_log().contains("no notification server").then_some(())
-    })
+    wait_until(
+        Duration::from_secs(10),
+        "the missing-server warning",
+        || app_log().contains("no notification server").then_some(()),
+    )
     .await;
 
     let mut dunst = Command::new("dunst")
@@ -944,17 +1000,33 @@ async fn popups_resume_when_server_appears() {
         .spawn()
         .unwrap();
     let dunstctl = |args: &[&str]| {
-        Command::new("dunstctl").args(args).env("DBUS_SESSION_BUS_ADDRESS", &address).output().unwrap()
+        Command::new("dunstctl")
+            .args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .output()
+            .unwrap()
     };
-    wait_until(Duration::from_secs(10), "dunst on the bare bus", || dunstctl(&["count", "displayed"]).status.success().then_some(())).await;
+    wait_until(Duration::from_secs(10), "dunst on the bare bus", || {
+        dunstctl(&["count", "displayed"])
+            .status
+            .success()
+            .then_some(())
+    })
+    .await;
 
     let (data, previous) = update(2, "Seen deal", "Old");
     sim.push_event("deals", "updated", data, Some(previous));
-    let summary = wait_until(Duration::from_secs(20), "a pop-up once a server runs", || {
-        dunstctl(&["close-all"]);
-        let history: Value = serde_json::from_slice(&dunstctl(&["history"]).stdout).ok()?;
-        history["data"][0].as_array()?.first()?["summary"]["data"].as_str().map(str::to_owned)
-    })
+    let summary = wait_until(
+        Duration::from_secs(20),
+        "a pop-up once a server runs",
+        || {
+            dunstctl(&["close-all"]);
+            let history: Value = serde_json::from_slice(&dunstctl(&["history"]).stdout).ok()?;
+            history["data"][0].as_array()?.first()?["summary"]["data"]
+                .as_str()
+                .map(str::to_owned)
+        },
+    )
     .await;
     assert_eq!(summary, "Seen deal — updated", "{}", app_log());
     assert!(app_log().contains("available again"), "{}", app_log());

@@ -7,6 +7,7 @@ mod rows;
 mod session;
 mod state;
 mod tray;
+mod wake;
 mod window;
 
 use std::sync::Arc;
@@ -21,6 +22,7 @@ pub use state::App;
 pub fn run(demo: bool, hidden: bool) -> Result<(), Exit> {
     crate::logging::init_app();
     check_display()?;
+    check_api_url()?;
     window::disable_gl();
 
     let app = tauri::Builder::default()
@@ -57,6 +59,7 @@ pub fn run(demo: bool, hidden: bool) -> Result<(), Exit> {
             let state = App::start(handle, demo)?;
             app.manage(state.clone());
             tray::build(app.handle(), &state)?;
+            wake::spawn(Arc::downgrade(&state));
             state.open_window_at_start(hidden);
             Ok(())
         })
@@ -79,7 +82,19 @@ pub fn run(demo: bool, hidden: bool) -> Result<(), Exit> {
     Ok(())
 }
 
-/// GTK cannot start without a display and would panic; say so instead.
+/// Rejects an invalid `DEALWATCH_API_URL` with a plain message before the
+/// app starts, since a failure inside Tauri's setup ends in a panic.
+fn check_api_url() -> Result<(), Exit> {
+    let Ok(url) = std::env::var("DEALWATCH_API_URL") else { return Ok(()) };
+    if url.trim().is_empty() {
+        return Ok(());
+    }
+    dealwatch_core::client::parse_api_url(&url)
+        .map(|_| ())
+        .map_err(|reason| Exit::usage(format!("DEALWATCH_API_URL: {reason}.")))
+}
+
+/// Returns an error when there is no display, where GTK would panic.
 fn check_display() -> Result<(), Exit> {
     if cfg!(target_os = "linux")
         && std::env::var_os("DISPLAY").is_none()

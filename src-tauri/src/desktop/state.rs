@@ -22,7 +22,7 @@ use super::rows::{self, Status};
 use super::session::Session;
 use super::{tray, window};
 
-/// Where the token in use came from.
+/// The source of the token in use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenSource {
@@ -35,11 +35,11 @@ pub enum TokenSource {
     Demo,
 }
 
-/// What is known about the token and the keyring. Never holds the token.
+/// Facts about the token and the keyring. It never contains the token itself.
 #[derive(Debug, Clone, Default)]
 pub struct TokenInfo {
     pub source: Option<TokenSource>,
-    /// Why the keyring cannot be used, if it cannot.
+    /// The reason the keyring is unusable, if it is.
     pub keyring_problem: Option<String>,
     /// True until the keyring has been read once at start.
     pub loading: bool,
@@ -50,7 +50,7 @@ pub struct App {
     session: RwLock<Arc<Session>>,
     /// The database, kept for when demo mode ends.
     saved_store: Arc<Store>,
-    /// Why history cannot be saved to disk, if it cannot.
+    /// The reason history cannot be saved to disk, if it cannot.
     pub store_problem: Option<String>,
     pub settings: Mutex<Settings>,
     pub token: Mutex<TokenInfo>,
@@ -157,7 +157,9 @@ impl App {
     pub fn open_window_at_start(self: &Arc<Self>, hidden: bool) {
         let needs_setup = {
             let info = self.token.lock().unwrap_or_else(|p| p.into_inner());
-            info.source.is_none()
+            // While the keyring is still being read the token may be there;
+            // the loader opens the setup screen itself if it is not.
+            info.source.is_none() && !info.loading
         };
         let tray_host = tray::has_tray_host();
         if !tray_host {
@@ -263,11 +265,20 @@ impl App {
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
         let app = self.clone();
         tauri::async_runtime::spawn(async move {
-            while let Some(event) = events.recv().await {
+            while let Some(first) = events.recv().await {
                 if app.generation.load(Ordering::SeqCst) != generation {
                     break;
                 }
-                app.on_engine_event(event).await;
+                // Everything queued meanwhile is handled in one go, so that
+                // slow name look-ups cost once per batch instead of once per
+                // page, and the queue cannot outgrow a fast catch-up.
+                let mut queued = vec![first];
+                while let Ok(event) = events.try_recv() {
+                    queued.push(event);
+                }
+                for event in merge_changes(queued) {
+                    app.on_engine_event(event).await;
+                }
             }
         });
     }
@@ -375,7 +386,7 @@ impl App {
         }
     }
 
-    /// The connection state as the window and tray show it: the most
+    /// Returns the connection state as the window and tray show it: the most
     /// serious state among the streams.
     pub fn status(&self) -> Status {
         let streams = self
@@ -486,6 +497,26 @@ fn open_store() -> (Arc<Store>, Option<String>) {
     }
 }
 
+/// Merges each run of consecutive `Changes` of one stream into one, keeping
+/// the order of the changes and of every other event.
+fn merge_changes(queued: Vec<EngineEvent>) -> Vec<EngineEvent> {
+    let mut merged: Vec<EngineEvent> = Vec::with_capacity(queued.len());
+    for event in queued {
+        let EngineEvent::Changes { resource, events } = event else {
+            merged.push(event);
+            continue;
+        };
+        match merged.last_mut() {
+            Some(EngineEvent::Changes {
+                resource: open,
+                events: pending,
+            }) if *open == resource => pending.extend(events),
+            _ => merged.push(EngineEvent::Changes { resource, events }),
+        }
+    }
+    merged
+}
+
 /// Orders states by how much they need the user's attention.
 fn severity(state: &StreamState) -> u8 {
     match state {
@@ -505,4 +536,84 @@ fn local_minute() -> u32 {
     use chrono::Timelike;
     let now = chrono::Local::now();
     now.hour() * 60 + now.minute()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dealwatch_core::model::EventType;
+    use dealwatch_core::store::StoredEvent;
+
+    fn stored(id: i64) -> StoredEvent {
+        StoredEvent {
+            id,
+            event_id: format!("event-{id}"),
+            resource: "deals".into(),
+            record_type: "deal".into(),
+            record_id: Some(id),
+            event_type: EventType::Updated,
+            event_time: "2024-01-01T00:00:00Z".into(),
+            received_at: "2024-01-01T00:00:00Z".into(),
+            name: None,
+            owner_id: None,
+            stage_id: None,
+            data: serde_json::Value::Null,
+            previous: serde_json::Map::new(),
+            raw: String::new(),
+            read: false,
+        }
+    }
+
+    fn changes(resource: &str, ids: &[i64]) -> EngineEvent {
+        EngineEvent::Changes {
+            resource: resource.into(),
+            events: ids.iter().copied().map(stored).collect(),
+        }
+    }
+
+    fn drained(resource: &str) -> EngineEvent {
+        EngineEvent::Drained {
+            resource: resource.into(),
+            new_events: 0,
+            catch_up: false,
+        }
+    }
+
+    /// Describes events as `stream:ids` and `drained:stream`.
+    fn describe(events: &[EngineEvent]) -> Vec<String> {
+        events
+            .iter()
+            .map(|event| match event {
+                EngineEvent::Changes { resource, events } => {
+                    let ids: Vec<String> = events.iter().map(|e| e.id.to_string()).collect();
+                    format!("{resource}:{}", ids.join(","))
+                }
+                EngineEvent::Drained { resource, .. } => format!("drained:{resource}"),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn merge_joins_runs_of_one_stream() {
+        let queued = vec![
+            changes("deals", &[1, 2]),
+            changes("deals", &[3]),
+            changes("leads", &[4]),
+            changes("deals", &[5]),
+            drained("deals"),
+            changes("deals", &[6]),
+            changes("deals", &[7, 8]),
+        ];
+        assert_eq!(
+            describe(&merge_changes(queued)),
+            [
+                "deals:1,2,3",
+                "leads:4",
+                "deals:5",
+                "drained:deals",
+                "deals:6,7,8"
+            ]
+        );
+    }
 }

@@ -12,7 +12,18 @@ pub const LABEL: &str = "main";
 const NETWORK_PROCESS_GRACE: Duration = Duration::from_secs(2);
 
 /// Shows the window, creating it if it is closed.
+///
+/// The work runs on the main thread, at once when called there. Two calls
+/// from different threads could otherwise both find no window and open two
+/// with the same label, and only one of them would receive the app's events.
 pub fn show(app: &AppHandle) {
+    let handle = app.clone();
+    if let Err(err) = app.run_on_main_thread(move || show_on_main_thread(&handle)) {
+        tracing::error!(%err, "could not open the window");
+    }
+}
+
+fn show_on_main_thread(app: &AppHandle) {
     if let Some(window) = app.get_webview_window(LABEL) {
         let _ = window.unminimize();
         let _ = window.show();

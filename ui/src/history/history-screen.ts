@@ -149,6 +149,10 @@ export class HistoryScreen implements Screen {
     }
     this.message.hidden = true;
     this.list.insertedAtTop(inserted);
+    if (this.list.length > this.store.total) {
+      // The store dropped its oldest rows to stay within its limit.
+      this.list.setCount(this.store.total);
+    }
     this.updateCounts();
     this.app.announce(
       inserted === 1 ? "1 new change" : `${inserted} new changes`,

@@ -114,6 +114,27 @@ describe("RowStore", () => {
     expect(store.indexOfId(1)).toBe(11);
   });
 
+  test("prepend drops the oldest rows beyond the limit", async () => {
+    const server = backend(10);
+    const store = new RowStore(server.fetchPage, vi.fn(), vi.fn(), 100, 12);
+    await store.reset({});
+
+    expect(store.prepend([row(13), row(12), row(11)])).toBe(3);
+    expect(store.total).toBe(12);
+    expect(store.at(0)?.id).toBe(13);
+    expect(store.at(11)?.id).toBe(2);
+    expect(store.at(12)).toBeUndefined();
+    expect(store.indexOfId(1)).toBe(-1);
+
+    for (let id = 14; id < 1_000; id++) {
+      store.prepend([row(id)]);
+    }
+    expect(store.total).toBe(12);
+    expect(store.at(0)?.id).toBe(999);
+    expect(store.indexOfId(988)).toBe(11);
+    expect(store.indexOfId(987)).toBe(-1);
+  });
+
   test("page answered after a prepend is dropped", async () => {
     const server = backend(250);
     const onChange = vi.fn();

@@ -16,6 +16,13 @@ export type FetchPage = (query: HistoryQuery) => Promise<HistoryPage>;
 /** Rows per `history` request. */
 export const PAGE_SIZE = 100;
 
+/**
+ * The maximum number of rows the list holds. The backend keeps the newest
+ * 10,000 events (`DEFAULT_EVENT_CAP` in the core's store) and drops older
+ * ones, so rows beyond that are gone from it too.
+ */
+export const MAX_ROWS = 10_000;
+
 export class RowStore {
   /** Rows by position, newest first; undefined where no page was loaded yet. */
   private rows: (Row | undefined)[] = [];
@@ -38,6 +45,7 @@ export class RowStore {
     private readonly onChange: () => void,
     private readonly onError: (error: unknown) => void,
     private readonly pageSize = PAGE_SIZE,
+    private readonly maxRows = MAX_ROWS,
   ) {}
 
   /** The filter of the current query, without offset and limit. */
@@ -137,9 +145,10 @@ export class RowStore {
 
   /**
    * Puts `newRows` (newest first) in front of the list, skipping ids the store
-   * already holds. Returns the number of rows inserted. Unlike the other
-   * changes it does not call `onChange`, because the list has to shift its
-   * rows instead of redrawing them.
+   * already holds, and drops the oldest rows beyond `maxRows`, as the backend
+   * does. Returns the number of rows inserted. Unlike the other changes it
+   * does not call `onChange`, because the list has to shift its rows instead
+   * of redrawing them.
    */
   prepend(newRows: Row[]): number {
     const known = new Set<number>();
@@ -154,7 +163,8 @@ export class RowStore {
     }
 
     this.rows.unshift(...fresh);
-    this.total += fresh.length;
+    this.total = Math.min(this.total + fresh.length, this.maxRows);
+    this.rows.length = Math.min(this.rows.length, this.maxRows);
     this.generation += 1;
     this.pagesInFlight.clear();
     return fresh.length;
