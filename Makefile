@@ -52,13 +52,13 @@ test-desktop: build
 
 # The app under crashes, network loss, sleep, hostile environments, and
 # where its token may end up, in the same private desktop session. About
-# three minutes.
+# four minutes.
 reliability: build
 	$(CARGO) build -p dealwatch --tests
 	scripts/desktop-session.sh $(CARGO) test -p dealwatch --test reliability -- --ignored --test-threads=1 --skip soak_
 
 # 200,000 changes through the running app, checking that its memory and
-# open files level off and that every change is stored. About four minutes.
+# open files level off and that every change is stored. About five minutes.
 soak: build
 	$(CARGO) build -p dealwatch --tests
 	scripts/desktop-session.sh $(CARGO) test -p dealwatch --test reliability -- --ignored --test-threads=1 --nocapture soak_
