@@ -6,214 +6,21 @@
 //! session that `scripts/desktop-session.sh` sets up. `make test-desktop` runs
 //! them inside it, one at a time, since they share one notification server.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use dealwatch_sim::{SimConfig, Simulator};
+use dealwatch_sim::Simulator;
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_dealwatch");
+use support::{
+    free_port, run, simulator, wait_polling, wait_until, FakeTrayHost, Launch, Popups, BIN, PYTHON,
+    TRAY_MENU,
+};
+
 const FIXTURE: &str = include_str!("fixtures/deal-updated.json");
-/// Debian's Python, which has the `dbus` module (python3-dbus).
-const PYTHON: &str = "/usr/bin/python3";
-const TRAY_MENU: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/tray-menu.py");
-
-/// A running app with its own data and config directories.
-struct App {
-    child: Child,
-    dirs: tempfile::TempDir,
-}
-
-impl App {
-    fn data_dir(&self) -> PathBuf {
-        self.dirs.path().join("data")
-    }
-
-    fn config_dir(&self) -> PathBuf {
-        self.dirs.path().join("config")
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dirs.path().join("app.log")).unwrap_or_default()
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    fn is_running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-
-    fn wait_exit(&mut self, timeout: Duration) -> Option<i32> {
-        let deadline = Instant::now() + timeout;
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Some(status.code().unwrap_or(-1));
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        None
-    }
-}
-
-impl Drop for App {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// How an app is started.
-struct Launch<'a> {
-    sim: &'a Simulator,
-    token_env: bool,
-    args: &'a [&'a str],
-    env: Vec<(&'a str, String)>,
-}
-
-impl<'a> Launch<'a> {
-    fn new(sim: &'a Simulator) -> Launch<'a> {
-        Launch {
-            sim,
-            token_env: true,
-            args: &[],
-            env: Vec::new(),
-        }
-    }
-
-    fn start(self) -> App {
-        let dirs = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dirs.path().join("config")).unwrap();
-        // A short poll interval keeps the tests quick.
-        std::fs::write(
-            dirs.path().join("config/settings.json"),
-            r#"{"pollIntervalSecs": 2}"#,
-        )
-        .unwrap();
-        let log = std::fs::File::create(dirs.path().join("app.log")).unwrap();
-
-        let mut command = Command::new(BIN);
-        command
-            .args(self.args)
-            .env("DEALWATCH_API_URL", self.sim.url())
-            .env("DEALWATCH_DATA_DIR", dirs.path().join("data"))
-            .env("DEALWATCH_CONFIG_DIR", dirs.path().join("config"))
-            .env("DEALWATCH_LOG", "info")
-            .env_remove("DEALWATCH_TOKEN")
-            .stdout(Stdio::null())
-            .stderr(log);
-        if self.token_env {
-            command.env("DEALWATCH_TOKEN", self.sim.token());
-        }
-        for (key, value) in self.env {
-            command.env(key, value);
-        }
-        App {
-            child: command.spawn().expect("the app starts"),
-            dirs,
-        }
-    }
-}
-
-async fn simulator() -> Simulator {
-    Simulator::start(SimConfig::default())
-        .await
-        .expect("simulator starts")
-}
-
-fn run(program: &str, args: &[&str]) -> Output {
-    Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|err| panic!("{program} runs: {err}"))
-}
-
-/// Polls `check` until it returns `Some`, for at most `timeout`.
-async fn wait_until<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(value) = check() {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
-}
-
-/// Waits until the app has polled the stream twice, so it is past its
-/// first (catch-up) poll and later events are announced one by one.
-async fn wait_polling(sim: &Simulator, stream: &str) {
-    let start = sim.stats(stream).requests;
-    wait_until(Duration::from_secs(30), "the app to poll", || {
-        (sim.stats(stream).requests >= start + 2).then_some(())
-    })
-    .await;
-}
-
-/// A pop-up as dunst recorded it.
-#[derive(Debug, Clone, PartialEq)]
-struct Popup {
-    id: i64,
-    app: String,
-    summary: String,
-    body: String,
-}
-
-/// Every pop-up dunst has shown, oldest first. dunst lists a pop-up in its
-/// history only once it is closed, so all are closed first.
-fn dunst_history() -> Vec<Popup> {
-    run("dunstctl", &["close-all"]);
-    let output = run("dunstctl", &["history"]);
-    let history: Value = serde_json::from_slice(&output.stdout).expect("dunstctl history is JSON");
-    let mut popups: Vec<Popup> = history["data"][0]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|n| Popup {
-            id: n["id"]["data"].as_i64().unwrap_or_default(),
-            app: n["appname"]["data"].as_str().unwrap_or_default().to_owned(),
-            summary: n["summary"]["data"].as_str().unwrap_or_default().to_owned(),
-            body: n["body"]["data"].as_str().unwrap_or_default().to_owned(),
-        })
-        .collect();
-    popups.sort_by_key(|p| p.id);
-    popups
-}
-
-/// Pop-ups since a mark, so tests sharing one dunst see only their own.
-struct Popups {
-    after: i64,
-}
-
-impl Popups {
-    fn mark() -> Popups {
-        Popups {
-            after: dunst_history().last().map(|p| p.id).unwrap_or(0),
-        }
-    }
-
-    fn now(&self) -> Vec<Popup> {
-        dunst_history()
-            .into_iter()
-            .filter(|p| p.id > self.after)
-            .collect()
-    }
-
-    async fn wait(&self, count: usize) -> Vec<Popup> {
-        wait_until(
-            Duration::from_secs(20),
-            &format!("{count} pop-up(s)"),
-            || {
-                let seen = self.now();
-                (seen.len() >= count).then_some(seen)
-            },
-        )
-        .await
-    }
-}
 
 fn fixture_item() -> String {
     let page: Value = serde_json::from_str(FIXTURE).unwrap();
@@ -342,9 +149,7 @@ async fn token_in_keyring_is_shared_and_never_written() {
     );
 
     let popups_seen = Popups::mark();
-    let mut launch = Launch::new(&sim);
-    launch.token_env = false;
-    let mut app = launch.start();
+    let mut app = Launch::new(&sim).token(None).start();
     wait_polling(&sim, "deals").await;
     sim.push_raw("deals", &fixture_item());
     let popups = popups_seen.wait(1).await;
@@ -479,11 +284,9 @@ async fn pause_from_tray_stops_popups_but_records() {
 async fn second_launch_shows_first_window() {
     let sim = simulator().await;
     // A stand-in tray host, so that --hidden really starts without a window.
-    let watcher = fake_tray_host().await;
+    let watcher = FakeTrayHost::start().await;
 
-    let mut launch = Launch::new(&sim);
-    launch.args = &["--hidden"];
-    let mut first = launch.start();
+    let mut first = Launch::new(&sim).arg("--hidden").start();
     wait_polling(&sim, "deals").await;
     assert!(
         visible_windows().is_empty(),
@@ -522,11 +325,9 @@ fn visible_windows() -> Vec<String> {
 #[ignore = "needs the private desktop session: run make test-desktop"]
 async fn disabled_dbus_does_not_panic() {
     let sim = simulator().await;
-    let mut launch = Launch::new(&sim);
-    launch
-        .env
-        .push(("DBUS_SESSION_BUS_ADDRESS", "disabled:".into()));
-    let mut app = launch.start();
+    let mut app = Launch::new(&sim)
+        .env("DBUS_SESSION_BUS_ADDRESS", "disabled:")
+        .start();
     wait_polling(&sim, "deals").await;
     sim.push_raw("deals", &fixture_item());
     wait_polling(&sim, "deals").await;
@@ -726,14 +527,6 @@ fn kill_group(child: &mut Child) {
     let _ = child.wait();
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the private desktop session: run make test-desktop"]
 async fn window_shows_change_with_old_and_new() {
@@ -855,12 +648,13 @@ impl FakeBrowser {
 async fn clicking_popups_opens_deal_or_window() {
     let sim = simulator().await;
     let browser = FakeBrowser::new();
-    let watcher = fake_tray_host().await;
+    let watcher = FakeTrayHost::start().await;
 
     let popups_seen = Popups::mark();
-    let mut launch = Launch::new(&sim);
-    launch.args = &["--hidden"];
-    launch.env.extend(browser.env());
+    let mut launch = Launch::new(&sim).arg("--hidden");
+    for (key, value) in browser.env() {
+        launch = launch.env(key, value);
+    }
     let app = launch.start();
     wait_polling(&sim, "deals").await;
 
@@ -910,29 +704,6 @@ fn displayed_count() -> Option<u32> {
         .trim()
         .parse()
         .ok()
-}
-
-/// A process that owns `org.kde.StatusNotifierWatcher`, so the app believes
-/// a tray host exists. Killed when dropped.
-struct FakeTrayHost(Child);
-
-impl Drop for FakeTrayHost {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn fake_tray_host() -> FakeTrayHost {
-    let child = Command::new(PYTHON)
-        .args([
-            "-c",
-            "import dbus, time; b = dbus.SessionBus(); b.request_name('org.kde.StatusNotifierWatcher'); time.sleep(120)",
-        ])
-        .spawn()
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    FakeTrayHost(child)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
