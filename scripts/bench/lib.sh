@@ -120,6 +120,9 @@ tree_cpu_table() {
 start_simulator() {
   local output=$1
   shift
+  # Created here, because the background job may not have opened it yet
+  # when it is first read.
+  : >"$output"
   "$(bench_bin)" simulate --port 0 "$@" >"$output" 2>&1 &
   sim_pid=$!
   sim_url=""
@@ -156,6 +159,7 @@ in_desktop_session() {
 # org.kde.StatusNotifierWatcher name, which is what the app checks before
 # it starts without a window. Sets tray_host_pid.
 start_tray_host() {
+  : >"$1"
   /usr/bin/python3 -c '
 import time, dbus
 bus = dbus.SessionBus()
