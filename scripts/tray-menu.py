@@ -14,6 +14,11 @@ import xml.etree.ElementTree as ElementTree
 import dbus
 
 MENU_INTERFACE = "com.canonical.dbusmenu"
+# Seconds to wait for an introspection reply. Some of the app's D-Bus
+# connections, such as those a pop-up keeps open for its click, never
+# answer one, and D-Bus's default timeout of 25 seconds for each of them
+# stalled the search. Proxies skip their own introspection for that reason.
+INTROSPECT_TIMEOUT = 2
 
 
 def connection_of(bus, pid):
@@ -31,7 +36,9 @@ def connection_of(bus, pid):
 
 def menu_paths(bus, name, path="/"):
     try:
-        xml = bus.get_object(name, path).Introspect(dbus_interface="org.freedesktop.DBus.Introspectable")
+        xml = bus.get_object(name, path, introspect=False).Introspect(
+            dbus_interface="org.freedesktop.DBus.Introspectable", timeout=INTROSPECT_TIMEOUT
+        )
     except dbus.DBusException:
         return
     node = ElementTree.fromstring(xml)
@@ -54,8 +61,8 @@ def items(layout):
 def find_menu(bus, pid):
     for name in connection_of(bus, pid):
         for path in menu_paths(bus, name):
-            menu = dbus.Interface(bus.get_object(name, path), MENU_INTERFACE)
-            _, layout = menu.GetLayout(0, -1, [])
+            menu = dbus.Interface(bus.get_object(name, path, introspect=False), MENU_INTERFACE)
+            _, layout = menu.GetLayout(0, -1, dbus.Array([], signature="s"))
             found = list(items(layout))
             if found:
                 return menu, found
