@@ -14,10 +14,10 @@ import xml.etree.ElementTree as ElementTree
 import dbus
 
 MENU_INTERFACE = "com.canonical.dbusmenu"
-# Seconds to wait for an introspection reply. Some of the app's D-Bus
-# connections, such as those a pop-up keeps open for its click, never
-# answer one, and D-Bus's default timeout of 25 seconds for each of them
-# stalled the search. Proxies skip their own introspection for that reason.
+# Seconds to wait for an introspection reply. At times some of the app's
+# D-Bus connections never reply, and D-Bus's default timeout of 25 seconds
+# for each of them stalled the search. Proxies skip their own introspection
+# for the same reason.
 INTROSPECT_TIMEOUT = 2
 
 
