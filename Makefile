@@ -52,7 +52,7 @@ test-desktop: build
 
 # The app under crashes, network loss, sleep, hostile environments, and
 # where its token may end up, in the same private desktop session. About
-# four minutes.
+# three minutes.
 reliability: build
 	$(CARGO) build -p dealwatch --tests
 	scripts/desktop-session.sh $(CARGO) test -p dealwatch --test reliability -- --ignored --test-threads=1 --skip soak_
