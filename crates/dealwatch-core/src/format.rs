@@ -1,5 +1,5 @@
 //! How a change reads: field labels, values, the terminal block and the
-//! pop-up text. This is the one place that decides what a change says.
+//! pop-up text. This is the one place that decides the text of a change.
 
 use serde_json::Value;
 
@@ -59,7 +59,7 @@ pub trait NameLookup {
     }
 }
 
-/// A lookup that knows no names.
+/// A lookup that resolves no names.
 pub struct NoNames;
 
 impl NameLookup for NoNames {

@@ -16,12 +16,12 @@ use crate::client::{Client, FetchError};
 use crate::format::{NameKind, NameLookup};
 use crate::store::{Store, StoredEvent};
 
-/// The least time between two look-up requests: at most 5 per second, half
+/// The minimum time between two look-up requests: at most 5 per second, half
 /// of Sell's 10 requests per second, so the stream keeps the rest.
 const REQUEST_SPACING: Duration = Duration::from_millis(200);
 /// How long a failed look-up is not tried again.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(600);
-/// The most ids resolved one by one per call, for endpoints without `?ids=`.
+/// The maximum number of ids resolved one by one per call, for endpoints without `?ids=`.
 const MAX_SINGLE_LOOKUPS: usize = 10;
 
 #[derive(Debug, Clone)]

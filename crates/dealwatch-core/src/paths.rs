@@ -1,4 +1,4 @@
-//! Where Dealwatch keeps its files.
+//! The locations of Dealwatch's files.
 
 use std::path::PathBuf;
 

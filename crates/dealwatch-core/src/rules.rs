@@ -18,7 +18,7 @@ pub struct RuleContext {
     pub local_minute: u32,
 }
 
-/// What clicking a pop-up does.
+/// The action a click on a pop-up takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClickTarget {
     /// Open this record in the Sell web app.

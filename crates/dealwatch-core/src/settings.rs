@@ -45,7 +45,7 @@ pub enum Theme {
     Dark,
 }
 
-/// Which changes get a pop-up. Every change is recorded and listed whatever these say.
+/// Which changes get a pop-up. Every change is recorded and listed whatever these rules are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NotificationRules {

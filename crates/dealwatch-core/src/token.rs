@@ -41,7 +41,7 @@ impl fmt::Debug for Token {
     }
 }
 
-/// Why the keyring could not be used.
+/// The reason the keyring could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyringError {
     #[error("no usable keyring: {0}. Install and unlock GNOME Keyring, KWallet or KeePassXC (any Secret Service provider).")]
@@ -56,7 +56,7 @@ pub enum KeyringError {
     Failed(String),
 }
 
-/// Reads the stored token. `Ok(None)` means the keyring works and holds no token.
+/// Reads the stored token. `Ok(None)` means the keyring works and contains no token.
 pub fn load() -> Result<Option<Token>, KeyringError> {
     with_entry(|entry| match entry.get_password() {
         Ok(text) => Ok(Token::new(&text)),

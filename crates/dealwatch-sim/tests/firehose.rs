@@ -406,7 +406,7 @@ async fn expired_position_gets_410() {
 
 #[tokio::test]
 async fn position_older_than_retention_expires() {
-    // Sell answers 410 for a position issued more than 72 hours ago, even
+    // Sell responds 410 for a position issued more than 72 hours ago, even
     // when no event after it was dropped.
     let harness = Harness::start().await;
     harness
