@@ -1311,7 +1311,7 @@ fn assert_token_absent(token: &str, roots: &[PathBuf], excluded: &[PathBuf]) -> 
 fn session_dirs() -> Vec<PathBuf> {
     ["HOME", "XDG_RUNTIME_DIR"]
         .iter()
-        .filter_map(|key| std::env::var_os(key))
+        .filter_map(std::env::var_os)
         .map(PathBuf::from)
         .collect()
 }

@@ -102,9 +102,9 @@ impl Names {
             return false;
         }
         let failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
-        !failed
+        failed
             .get(&(kind, id))
-            .is_some_and(|at| at.elapsed() < RETRY_AFTER_FAILURE)
+            .is_none_or(|at| at.elapsed() >= RETRY_AFTER_FAILURE)
     }
 
     fn mark_failed(&self, kind: NameKind, ids: impl IntoIterator<Item = i64>) {

@@ -296,8 +296,10 @@ mod tests {
         let path = dir.path().join("settings.json");
         assert_eq!(load(&path), (Settings::default(), None));
 
-        let mut settings = Settings::default();
-        settings.streams = vec!["deals".into(), "leads".into()];
+        let mut settings = Settings {
+            streams: vec!["deals".into(), "leads".into()],
+            ..Settings::default()
+        };
         settings.notifications.min_value = Some("1000.50".into());
         save(&path, &settings).unwrap();
         assert_eq!(load(&path), (settings, None));
