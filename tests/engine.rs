@@ -226,6 +226,103 @@ async fn expired_position_records_a_gap_and_reanchors() {
     engine.shutdown().await;
 }
 
+/// Collects the event ids of `Changes` events until `count` have arrived.
+async fn collect_changes(
+    events: &mut UnboundedReceiver<EngineEvent>,
+    stream: &str,
+    count: usize,
+) -> Vec<String> {
+    let mut seen = Vec::new();
+    wait_for(events, |event| {
+        if let EngineEvent::Changes { resource, events } = event {
+            if resource == stream {
+                seen.extend(events.into_iter().map(|e| e.event_id));
+            }
+        }
+        (seen.len() >= count).then_some(())
+    })
+    .await;
+    seen
+}
+
+/// Pages are committed while the next ones are fetched. A request that
+/// fails in the middle of a catch-up must still leave every page before it
+/// stored, in order, with the position after the last of them.
+#[tokio::test]
+async fn failure_in_the_middle_of_a_catch_up_keeps_the_pages_before_it() {
+    let sim = simulator().await;
+    let ids = push_deals(&sim, "deals", 1..351);
+    // The first two requests are served as usual, the third fails.
+    sim.inject("deals", Fault::Hang(Some(Duration::ZERO)));
+    sim.inject("deals", Fault::Hang(Some(Duration::ZERO)));
+    sim.inject(
+        "deals",
+        Fault::ServerError {
+            status: 500,
+            html: false,
+        },
+    );
+    let store = memory_store();
+    let (engine, mut events) = start(&sim, store.clone(), config(&["deals"], StartFrom::Tail));
+
+    let mut seen = Vec::new();
+    wait_for(&mut events, |event| match event {
+        EngineEvent::Changes { events, .. } => {
+            seen.extend(events.into_iter().map(|e| e.event_id));
+            None
+        }
+        EngineEvent::Retry { .. } => Some(()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(seen, ids[..200], "both pages before the failure, in order");
+    assert_eq!(stored_ids(&store), ids[..200]);
+
+    assert_eq!(
+        changes_until_drained(&mut events, "deals").await,
+        ids[200..],
+        "the retry goes on from the last stored page"
+    );
+    assert_eq!(store.event_count().unwrap(), 350);
+    engine.shutdown().await;
+}
+
+/// A position that expires in the middle of a catch-up: the pages fetched
+/// before it are committed before the stream moves to the top, so none of
+/// them moves the position back to where it expired.
+#[tokio::test]
+async fn expiry_in_the_middle_of_a_catch_up_reanchors_after_the_pages_before_it() {
+    let sim = simulator().await;
+    let ids = push_deals(&sim, "deals", 1..351);
+    sim.inject("deals", Fault::Hang(Some(Duration::ZERO)));
+    sim.inject("deals", Fault::Hang(Some(Duration::ZERO)));
+    // The third request waits while its position ages past 72 hours.
+    sim.inject("deals", Fault::Hang(Some(Duration::from_secs(2))));
+    let store = memory_store();
+    let (engine, mut events) = start(&sim, store.clone(), config(&["deals"], StartFrom::Tail));
+
+    assert_eq!(collect_changes(&mut events, "deals", 200).await, ids[..200]);
+    sim.advance_clock(Duration::from_secs(73 * 3600));
+    wait_for(&mut events, |event| match event {
+        EngineEvent::Gap(gap) => Some(gap),
+        _ => None,
+    })
+    .await;
+    wait_drained(&mut events, "deals").await;
+    assert_eq!(stored_ids(&store), ids[..200]);
+    assert_eq!(store.open_gaps().unwrap().len(), 1);
+
+    let after = push_deals(&sim, "deals", 351..354);
+    engine.check_now().await;
+    assert_eq!(
+        changes_until_drained(&mut events, "deals").await,
+        after,
+        "polling goes on from the top"
+    );
+    assert_eq!(store.open_gaps().unwrap().len(), 1, "no second gap");
+    engine.shutdown().await;
+}
+
 async fn token_error_stops_without_retrying(forbidden: bool) {
     let sim = simulator().await;
     let first_token = if forbidden {
@@ -596,7 +693,7 @@ async fn hostile_data_passes_through_intact() {
         })
         .unwrap();
     assert_eq!(total, raws.len());
-    let stored: Vec<String> = rows.into_iter().rev().map(|e| e.raw).collect();
+    let stored: Vec<String> = rows.into_iter().rev().map(|e| e.raw.to_string()).collect();
     assert_eq!(stored, raws, "stored text is byte for byte what was served");
     let (rows, _) = store
         .history(&HistoryQuery {

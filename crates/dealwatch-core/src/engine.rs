@@ -16,6 +16,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::client::{Client, FetchError, Position, MAX_LIMIT};
+use crate::model::Page;
 use crate::store::{Gap, Store, StoreError, StoredEvent};
 use crate::token::Token;
 
@@ -248,6 +249,7 @@ impl Engine {
             failures: 0,
             state: StreamState::Starting,
             drained_once: false,
+            commit_gate: Arc::new(tokio::sync::Mutex::new(())),
         };
         let task = self.runtime.spawn(stream.run(receiver));
         pollers.insert(resource.to_owned(), Poller { commands, task });
@@ -392,6 +394,8 @@ struct StreamPoller {
     failures: u32,
     state: StreamState,
     drained_once: bool,
+    /// Held while a [`Committer`] runs.
+    commit_gate: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl StreamPoller {
@@ -418,6 +422,9 @@ impl StreamPoller {
                 self.interval = interval;
             }
             let Some(outcome) = outcome else {
+                // A commit started by the dropped poll still runs; wait for
+                // it, so that nothing is written after the engine stopped.
+                let _ = self.commit_gate.lock().await;
                 for waiter in waiters.drain(..) {
                     let _ = waiter.send(());
                 }
@@ -584,9 +591,14 @@ impl StreamPoller {
     }
 }
 
-/// Drains a stream from its saved position to the newest end. Each page is
-/// committed, events and position together, before the next is requested.
-/// Returns the number of new events.
+/// Drains a stream from its saved position to the newest end. Returns the
+/// number of new events.
+///
+/// Pages are committed, each with its position in one transaction, by a
+/// [`Committer`] on a blocking thread, in the order they were fetched, while
+/// this task fetches and parses the next ones. A catch-up thus keeps two
+/// cores busy. The request for a page is still sent only when the page
+/// before it has arrived, so one request per stream is in flight at most.
 async fn poll_stream(poller: &StreamPoller) -> Result<usize, PollError> {
     let resource = poller.resource.as_str();
     let saved = poller.store.position(resource).map_err(PollError::Store)?;
@@ -599,6 +611,7 @@ async fn poll_stream(poller: &StreamPoller) -> Result<usize, PollError> {
     };
 
     let mut new_events = 0;
+    let mut committer: Option<Committer> = None;
     loop {
         let page = match poller
             .client
@@ -615,6 +628,12 @@ async fn poll_stream(poller: &StreamPoller) -> Result<usize, PollError> {
                 page
             }
             Err(FetchError::PositionExpired) => {
+                // The pages queued before the expired one are committed
+                // first, so that none of them moves the position back
+                // after the re-anchoring.
+                if let Some(committer) = committer.take() {
+                    new_events += committer.finish().await?;
+                }
                 reanchor(poller).await?;
                 position = Position::At(
                     poller
@@ -625,27 +644,83 @@ async fn poll_stream(poller: &StreamPoller) -> Result<usize, PollError> {
                 );
                 continue;
             }
-            Err(error) => return Err(PollError::Fetch(error)),
+            Err(error) => {
+                if let Some(committer) = committer.take() {
+                    committer.finish().await?;
+                }
+                return Err(PollError::Fetch(error));
+            }
         };
 
-        failpoint(Failpoint::BeforeCommit);
-        let next = Position::At(page.position.clone());
+        position = Position::At(page.position.clone());
         let top = page.top;
-        let inserted = poller
-            .store
-            .commit_page(resource, page)
-            .map_err(PollError::Store)?;
-        failpoint(Failpoint::AfterCommit);
-        new_events += inserted.len();
-        if !inserted.is_empty() {
-            let _ = poller.events.send(EngineEvent::Changes {
-                resource: resource.to_owned(),
-                events: inserted,
-            });
+        let queue = match committer.take() {
+            Some(queue) => queue,
+            None => Committer::start(poller).await,
+        };
+        let queued = queue.push(page).await;
+        if top || !queued {
+            return Ok(new_events + queue.finish().await?);
         }
-        position = next;
-        if top {
-            return Ok(new_events);
+        committer = Some(queue);
+    }
+}
+
+/// Pages waiting for the committer at most. Parsing runs at least as fast
+/// as committing, so a short queue keeps the committer busy.
+const COMMIT_QUEUE: usize = 4;
+
+/// Commits a poll's pages in order on a blocking thread, and reports each
+/// page's new events as soon as they are stored. The thread ends when the
+/// poll closes the queue, after committing every page in it, or at the first
+/// failed commit, leaving the position at the last page stored.
+struct Committer {
+    pages: mpsc::Sender<Page>,
+    task: JoinHandle<Result<usize, StoreError>>,
+}
+
+impl Committer {
+    /// Starts the thread. It holds the poller's commit gate until it ends,
+    /// which lets [`StreamPoller::run`] wait for it when stopping.
+    async fn start(poller: &StreamPoller) -> Committer {
+        let gate = poller.commit_gate.clone().lock_owned().await;
+        let (pages, mut queue) = mpsc::channel::<Page>(COMMIT_QUEUE);
+        let store = poller.store.clone();
+        let events = poller.events.clone();
+        let resource = poller.resource.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            let _gate = gate;
+            let mut stored = 0;
+            while let Some(page) = queue.blocking_recv() {
+                failpoint(Failpoint::BeforeCommit);
+                let inserted = store.commit_page(&resource, page)?;
+                failpoint(Failpoint::AfterCommit);
+                stored += inserted.len();
+                if !inserted.is_empty() {
+                    let _ = events.send(EngineEvent::Changes {
+                        resource: resource.clone(),
+                        events: inserted,
+                    });
+                }
+            }
+            Ok(stored)
+        });
+        Committer { pages, task }
+    }
+
+    /// Queues a page, waiting while the queue is full. Returns false when
+    /// the committer has stopped after a failed commit.
+    async fn push(&self, page: Page) -> bool {
+        self.pages.send(page).await.is_ok()
+    }
+
+    /// Closes the queue, waits for the pages in it to be committed and
+    /// returns the number of new events stored.
+    async fn finish(self) -> Result<usize, PollError> {
+        drop(self.pages);
+        match self.task.await {
+            Ok(result) => result.map_err(PollError::Store),
+            Err(error) => Err(PollError::Store(StoreError::Interrupted(error.to_string()))),
         }
     }
 }

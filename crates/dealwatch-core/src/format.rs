@@ -571,7 +571,7 @@ mod tests {
             stage_id: None,
             data: item.data,
             previous: item.meta.previous,
-            raw,
+            raw: item.raw,
             read: false,
         }
     }

@@ -77,7 +77,7 @@ pub fn wants_popup(
                 Some(Value::Number(number)) => Decimal::parse(&number.to_string()),
                 _ => None,
             };
-            if !value.is_some_and(|v| v >= min) {
+            if value.is_none_or(|v| v < min) {
                 return false;
             }
         }
@@ -189,11 +189,11 @@ mod tests {
             event_time: item.meta.event_time.clone(),
             received_at: item.meta.event_time.clone(),
             name: item.record_name(),
-            owner_id: item.data.get("owner_id").and_then(Value::as_i64),
-            stage_id: item.data.get("stage_id").and_then(Value::as_i64),
+            owner_id: item.fields.owner_id,
+            stage_id: item.fields.stage_id,
             data: item.data,
             previous: item.meta.previous,
-            raw,
+            raw: item.raw,
             read: false,
         }
     }

@@ -6,14 +6,15 @@
 //! The event table is capped (oldest dropped first).
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
 
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, TransactionBehavior};
 use serde_json::{Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::model::{EventType, Item, Page};
+use crate::model::{EventType, Item, Page, Snapshot};
 
 /// The default number of events kept.
 pub const DEFAULT_EVENT_CAP: usize = 10_000;
@@ -66,6 +67,8 @@ pub enum StoreError {
     Open { path: PathBuf, reason: String },
     #[error("the database failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("saving was interrupted: {0}")]
+    Interrupted(String),
 }
 
 /// The outcome of opening the store.
@@ -91,10 +94,11 @@ pub struct StoredEvent {
     pub name: Option<String>,
     pub owner_id: Option<i64>,
     pub stage_id: Option<i64>,
-    pub data: Value,
+    /// The record's snapshot, parsed when first read.
+    pub data: Snapshot,
     pub previous: Map<String, Value>,
     /// The item's JSON text as received.
-    pub raw: String,
+    pub raw: Arc<str>,
     pub read: bool,
 }
 
@@ -126,6 +130,127 @@ pub struct HistoryQuery {
 pub struct Store {
     conn: Mutex<Connection>,
     cap: usize,
+    /// Present for a database file; an in-memory one has no log to copy.
+    checkpointer: Option<Checkpointer>,
+}
+
+/// Commits between two checkpoints. At 100 events of about 1 KB a page this
+/// lets the write-ahead log grow to about 2 MB before it is copied back.
+const COMMITS_PER_CHECKPOINT: u32 = 16;
+/// How long a commit waits at most before the checkpointer copies it.
+const CHECKPOINT_DELAY: Duration = Duration::from_secs(2);
+/// The log size, in pages, from which a checkpoint also makes the next
+/// commit start the log again from its beginning. A commit that starts while
+/// any of the log is left to copy appends to it instead, so under a steady
+/// run of commits the log would otherwise keep growing.
+const RESTART_PAGES: i64 = 2_000;
+/// The size the write-ahead log file is cut back to after a checkpoint.
+const WAL_SIZE_LIMIT: u64 = 8 * 1024 * 1024;
+
+/// Copies the write-ahead log back into the database file on a connection
+/// and thread of its own, so that a commit never waits for that copy and
+/// its `fsync`. While catching up, commits follow each other as fast as
+/// pages arrive, and copying the log took a fifth of each commit's time.
+struct Checkpointer {
+    shared: Arc<(Mutex<CheckpointState>, Condvar)>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+#[derive(Default)]
+struct CheckpointState {
+    commits: u32,
+    stop: bool,
+}
+
+impl Checkpointer {
+    fn start(path: &Path) -> Result<Checkpointer, String> {
+        let open = || -> rusqlite::Result<Connection> {
+            let conn = Connection::open(path)?;
+            conn.busy_timeout(Duration::from_secs(5))?;
+            conn.execute_batch("PRAGMA synchronous = NORMAL;")?;
+            Ok(conn)
+        };
+        let conn = open().map_err(|err| err.to_string())?;
+        let shared = Arc::new((Mutex::new(CheckpointState::default()), Condvar::new()));
+        let state = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("dealwatch-checkpoint".into())
+            .spawn(move || Checkpointer::run(&conn, &state))
+            .map_err(|err| err.to_string())?;
+        Ok(Checkpointer {
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    fn run(conn: &Connection, shared: &(Mutex<CheckpointState>, Condvar)) {
+        let (lock, wake) = shared;
+        let mut state = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        loop {
+            if state.commits == 0 && !state.stop {
+                state = wake
+                    .wait_while(state, |state| state.commits == 0 && !state.stop)
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+            }
+            if state.commits < COMMITS_PER_CHECKPOINT && !state.stop {
+                let (next, _) = wake
+                    .wait_timeout_while(state, CHECKPOINT_DELAY, |state| {
+                        state.commits < COMMITS_PER_CHECKPOINT && !state.stop
+                    })
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                state = next;
+            }
+            let stop = state.stop;
+            state.commits = 0;
+            drop(state);
+            // PASSIVE copies what it can without waiting for the writer or
+            // readers; what it leaves is copied next time. RESTART waits for
+            // the commit in progress and holds the next one back while it
+            // copies the rest, which is little after a PASSIVE one.
+            let checkpoint = |mode: &str| {
+                conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |row| {
+                    row.get::<_, i64>(1)
+                })
+            };
+            match checkpoint("PASSIVE") {
+                Ok(pages) if pages >= RESTART_PAGES => {
+                    if let Err(error) = checkpoint("RESTART") {
+                        tracing::debug!(%error, "checkpoint failed; retrying after the next commits");
+                    }
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::debug!(%error, "checkpoint failed; retrying after the next commits")
+                }
+            }
+            if stop {
+                return;
+            }
+            state = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+
+    fn note_commit(&self) {
+        let (lock, wake) = &*self.shared;
+        let mut state = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        state.commits += 1;
+        if state.commits >= COMMITS_PER_CHECKPOINT || state.commits == 1 {
+            wake.notify_one();
+        }
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        let (lock, wake) = &*self.shared;
+        lock.lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .stop = true;
+        wake.notify_one();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl Store {
@@ -151,7 +276,19 @@ impl Store {
             }
             Err(failure) => return Err(failure.into_error(path)),
         };
-        Ok((Store::from_connection(conn, cap)?, report))
+        let mut store = Store::from_connection(conn, cap)?;
+        match Checkpointer::start(path) {
+            Ok(checkpointer) => {
+                store
+                    .conn()
+                    .execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
+                store.checkpointer = Some(checkpointer);
+            }
+            Err(error) => {
+                tracing::warn!(%error, "no checkpoint thread; commits copy the log themselves")
+            }
+        }
+        Ok((store, report))
     }
 
     /// Opens a store that lives only as long as the process.
@@ -167,8 +304,14 @@ impl Store {
         if check != "ok" {
             return Err(OpenFailure::Corrupt(check));
         }
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-            .map_err(OpenFailure::from_sqlite)?;
+        // 8 KB pages (SQLite's default is 4 KB) halve the number of log
+        // frames a commit writes, and commits ran a third faster with them.
+        // The size applies only to a new file.
+        conn.execute_batch(&format!(
+            "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
+             PRAGMA journal_size_limit = {WAL_SIZE_LIMIT};"
+        ))
+        .map_err(OpenFailure::from_sqlite)?;
         conn.execute_batch(SCHEMA)
             .map_err(OpenFailure::from_sqlite)?;
         Ok(conn)
@@ -180,6 +323,7 @@ impl Store {
         Ok(Store {
             conn: Mutex::new(conn),
             cap: cap.max(1),
+            checkpointer: None,
         })
     }
 
@@ -232,7 +376,7 @@ impl Store {
     pub fn commit_page(&self, resource: &str, page: Page) -> Result<Vec<StoredEvent>, StoreError> {
         let received_at = now_text();
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut inserted = Vec::new();
         {
             let mut insert = tx.prepare_cached(
@@ -258,8 +402,8 @@ impl Store {
                         None => None,
                     },
                 };
-                let owner_id = item.data.get("owner_id").and_then(Value::as_i64);
-                let stage_id = item.data.get("stage_id").and_then(Value::as_i64);
+                let owner_id = item.fields.owner_id;
+                let stage_id = item.fields.stage_id;
                 let changed = insert.execute(params![
                     item.meta.event_id,
                     resource,
@@ -318,6 +462,10 @@ impl Store {
             }
         }
         tx.commit()?;
+        drop(conn);
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.note_commit();
+        }
         Ok(inserted)
     }
 
@@ -473,7 +621,7 @@ impl Store {
     pub fn mark_read(&self, ids: &[i64]) -> Result<usize, StoreError> {
         {
             let mut conn = self.conn();
-            let tx = conn.transaction()?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             {
                 let mut update = tx.prepare_cached("UPDATE events SET read = 1 WHERE id = ?1")?;
                 for id in ids {
@@ -508,7 +656,7 @@ impl Store {
     /// Marks events as announced (or deliberately not announced).
     pub fn mark_notified(&self, ids: &[i64]) -> Result<(), StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         {
             let mut update = tx.prepare_cached("UPDATE events SET notified = 1 WHERE id = ?1")?;
             for id in ids {
@@ -571,10 +719,10 @@ const EVENT_COLUMNS: &str =
                              received_at, name, owner_id, stage_id, raw, read";
 
 fn event_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredEvent> {
-    let raw: String = row.get(11)?;
-    let (data, previous) = match Item::parse(&raw) {
-        Ok(item) => (item.data, item.meta.previous),
-        Err(_) => (Value::Null, Map::new()),
+    let text: String = row.get(11)?;
+    let (data, previous, raw) = match Item::parse(&text) {
+        Ok(item) => (item.data, item.meta.previous, item.raw),
+        Err(_) => (Snapshot::default(), Map::new(), Arc::from(text)),
     };
     let event_type: String = row.get(5)?;
     Ok(StoredEvent {
@@ -882,5 +1030,100 @@ mod tests {
         let left = store.unnotified().unwrap();
         assert_eq!(left.len(), 1);
         assert_eq!(left[0].event_id, "b");
+    }
+
+    /// A page of `count` events of about 1 KB each, numbered from `first`.
+    /// The first has no name, so that its commit reads before it writes.
+    fn bulky_page(first: usize, count: usize, position: &str) -> Page {
+        let filler = "x".repeat(900);
+        let items = (first..first + count)
+            .map(|n| {
+                let name = (n != first).then(|| format!("Deal {n}"));
+                let raw = serde_json::json!({
+                    "data": {"id": n, "name": name, "notes": filler},
+                    "meta": {"type": "deal", "event_type": "created", "event_id": format!("e{n}")}
+                })
+                .to_string();
+                Item::parse(&raw).unwrap()
+            })
+            .collect();
+        Page {
+            items,
+            position: position.into(),
+            top: false,
+        }
+    }
+
+    fn wal_size(path: &Path) -> u64 {
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        std::fs::metadata(wal).map(|meta| meta.len()).unwrap_or(0)
+    }
+
+    #[test]
+    fn new_database_uses_8_kb_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.db");
+        let (store, _) = Store::open(&path, 100).unwrap();
+        let size: i64 = store
+            .conn()
+            .query_row("PRAGMA page_size", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(size, 8192);
+    }
+
+    /// Commits without a pause leave the checkpointer no moment with the whole
+    /// log copied; the log must still start over instead of growing with every
+    /// commit.
+    #[test]
+    fn log_stays_bounded_under_back_to_back_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.db");
+        let (store, _) = Store::open(&path, 10_000).unwrap();
+        let mut largest = 0;
+        // 60,000 events of 1 KB: 60 MB through the log.
+        for page in 0..600 {
+            store
+                .commit_page("deals", bulky_page(page * 100, 100, &format!("p{page}")))
+                .unwrap();
+            largest = largest.max(wal_size(&path));
+        }
+        assert!(
+            largest < 40 * 1024 * 1024,
+            "the log grew to {largest} bytes"
+        );
+        assert_eq!(store.event_count().unwrap(), 10_000);
+        drop(store);
+
+        // Everything committed is in the file once the store is closed.
+        let (store, _) = Store::open(&path, 10_000).unwrap();
+        assert_eq!(store.event_count().unwrap(), 10_000);
+        assert_eq!(store.position("deals").unwrap().as_deref(), Some("p599"));
+    }
+
+    /// Two stores on one file, as `dealwatch tail` beside the app, commit at
+    /// the same time while their checkpointers copy the log. A commit that
+    /// read before taking the write lock could not wait for it while a
+    /// checkpoint waits for readers, and SQLite would fail it at once as
+    /// "locked". Each commit takes the write lock when it starts instead.
+    #[test]
+    fn two_stores_on_one_file_commit_side_by_side() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.db");
+        let (first, _) = Store::open(&path, 100_000).unwrap();
+        let (second, _) = Store::open(&path, 100_000).unwrap();
+        std::thread::scope(|scope| {
+            for (offset, store) in [(0, &first), (1_000_000, &second)] {
+                scope.spawn(move || {
+                    for page in 0..300 {
+                        let first_id = offset + page * 50;
+                        store
+                            .commit_page(&format!("s{offset}"), bulky_page(first_id, 50, "p"))
+                            .unwrap_or_else(|err| panic!("commit {page} failed: {err}"));
+                    }
+                });
+            }
+        });
+        assert_eq!(first.event_count().unwrap(), 30_000);
     }
 }

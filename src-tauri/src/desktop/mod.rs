@@ -85,7 +85,9 @@ pub fn run(demo: bool, hidden: bool) -> Result<(), Exit> {
 /// Rejects an invalid `DEALWATCH_API_URL` with a plain message before the
 /// app starts, since a failure inside Tauri's setup ends in a panic.
 fn check_api_url() -> Result<(), Exit> {
-    let Ok(url) = std::env::var("DEALWATCH_API_URL") else { return Ok(()) };
+    let Ok(url) = std::env::var("DEALWATCH_API_URL") else {
+        return Ok(());
+    };
     if url.trim().is_empty() {
         return Ok(());
     }

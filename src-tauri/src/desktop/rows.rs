@@ -50,7 +50,8 @@ pub fn row(event: &StoredEvent, names: &dyn NameLookup) -> Row {
                 .name(NameKind::Pipeline, pipeline)
                 .unwrap_or_else(|| format!("#{pipeline}"))
         });
-    let snapshot = serde_json::to_string_pretty(&event.data).unwrap_or_else(|_| event.raw.clone());
+    let snapshot =
+        serde_json::to_string_pretty(&event.data).unwrap_or_else(|_| event.raw.to_string());
     Row {
         id: event.id,
         event_id: event.event_id.clone(),

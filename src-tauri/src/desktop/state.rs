@@ -557,9 +557,9 @@ mod tests {
             name: None,
             owner_id: None,
             stage_id: None,
-            data: serde_json::Value::Null,
+            data: serde_json::Value::Null.into(),
             previous: serde_json::Map::new(),
-            raw: String::new(),
+            raw: "".into(),
             read: false,
         }
     }
