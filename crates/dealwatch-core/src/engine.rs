@@ -191,6 +191,9 @@ pub struct Engine {
     config: Mutex<EngineConfig>,
     events: mpsc::UnboundedSender<EngineEvent>,
     pollers: Mutex<HashMap<String, Poller>>,
+    /// One per stream, kept when its poller stops, so that a poller started
+    /// again for the stream waits for the commits of the one before it.
+    commit_gates: Mutex<HashMap<String, CommitGate>>,
     /// The runtime the engine was started in. Pollers started later, as when
     /// the streams change from a GUI thread outside any runtime, run there too.
     runtime: tokio::runtime::Handle,
@@ -210,6 +213,7 @@ impl Engine {
             config: Mutex::new(config.clone()),
             events,
             pollers: Mutex::new(HashMap::new()),
+            commit_gates: Mutex::new(HashMap::new()),
             runtime: tokio::runtime::Handle::current(),
         });
         for resource in &config.resources {
@@ -236,6 +240,13 @@ impl Engine {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
+        let commit_gate = self
+            .commit_gates
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(resource.to_owned())
+            .or_default()
+            .clone();
         let (commands, receiver) = mpsc::unbounded_channel();
         let stream = StreamPoller {
             resource: resource.to_owned(),
@@ -249,7 +260,7 @@ impl Engine {
             failures: 0,
             state: StreamState::Starting,
             drained_once: false,
-            commit_gate: Arc::new(tokio::sync::Mutex::new(())),
+            commit_gate,
         };
         let task = self.runtime.spawn(stream.run(receiver));
         pollers.insert(resource.to_owned(), Poller { commands, task });
@@ -394,8 +405,8 @@ struct StreamPoller {
     failures: u32,
     state: StreamState,
     drained_once: bool,
-    /// Held while a [`Committer`] runs.
-    commit_gate: Arc<tokio::sync::Mutex<()>>,
+    /// Held while a [`Committer`] of this stream runs.
+    commit_gate: CommitGate,
 }
 
 impl StreamPoller {
@@ -601,6 +612,9 @@ impl StreamPoller {
 /// before it has arrived, so one request per stream is in flight at most.
 async fn poll_stream(poller: &StreamPoller) -> Result<usize, PollError> {
     let resource = poller.resource.as_str();
+    // A stream switched off and on again gets a new poller at once, while
+    // the old one's committer may still be storing pages.
+    drop(poller.commit_gate.lock().await);
     let saved = poller.store.position(resource).map_err(PollError::Store)?;
     let mut position = match saved {
         Some(text) => Position::At(text),
@@ -665,6 +679,9 @@ async fn poll_stream(poller: &StreamPoller) -> Result<usize, PollError> {
         committer = Some(queue);
     }
 }
+
+/// A lock that a stream's [`Committer`] holds while it runs.
+type CommitGate = Arc<tokio::sync::Mutex<()>>;
 
 /// Pages waiting for the committer at most. Parsing runs at least as fast
 /// as committing, so a short queue keeps the committer busy.

@@ -166,7 +166,9 @@ impl Checkpointer {
     fn start(path: &Path) -> Result<Checkpointer, String> {
         let open = || -> rusqlite::Result<Connection> {
             let conn = Connection::open(path)?;
-            conn.busy_timeout(Duration::from_secs(5))?;
+            // Shorter than the writer's 5 s, so that a RESTART held up by
+            // a reader gives way before a commit waiting behind it fails.
+            conn.busy_timeout(Duration::from_secs(1))?;
             conn.execute_batch("PRAGMA synchronous = NORMAL;")?;
             Ok(conn)
         };
@@ -209,11 +211,14 @@ impl Checkpointer {
             // copies the rest, which is little after a PASSIVE one.
             let checkpoint = |mode: &str| {
                 conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |row| {
-                    row.get::<_, i64>(1)
+                    Ok((row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))
                 })
             };
             match checkpoint("PASSIVE") {
-                Ok(pages) if pages >= RESTART_PAGES => {
+                // Only when PASSIVE copied the whole log: then no reader
+                // holds an old snapshot that RESTART would have to wait for
+                // while it keeps the writer out.
+                Ok((log, copied)) if log >= RESTART_PAGES && copied == log => {
                     if let Err(error) = checkpoint("RESTART") {
                         tracing::debug!(%error, "checkpoint failed; retrying after the next commits");
                     }
