@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dealwatch_core::client::{Client, ClientConfig, FetchError};
-use dealwatch_core::engine::{Backoff, Engine, EngineConfig, EngineEvent, StartFrom, StreamState};
+use dealwatch_core::engine::{
+    Backoff, Engine, EngineConfig, EngineEvent, StartFrom, StreamState, UNHANDLED_EVENTS,
+};
 use dealwatch_core::store::{HistoryQuery, Store};
 use dealwatch_core::token::Token;
 use dealwatch_sim::{Fault, SimConfig, Simulator};
@@ -320,6 +322,46 @@ async fn expiry_in_the_middle_of_a_catch_up_reanchors_after_the_pages_before_it(
         "polling goes on from the top"
     );
     assert_eq!(store.open_gaps().unwrap().len(), 1, "no second gap");
+    engine.shutdown().await;
+}
+
+/// A consumer slower than a catch-up sets its pace: once
+/// `UNHANDLED_EVENTS` reported events are held, the engine stores no more
+/// pages until some are dropped, instead of queueing the whole backlog in
+/// memory.
+#[tokio::test]
+async fn a_consumer_that_falls_behind_holds_the_catch_up_back() {
+    let sim = simulator().await;
+    let ids = push_deals(&sim, "deals", 1..8001);
+    let store = memory_store();
+    let (engine, mut events) = Engine::start(
+        client(&sim, Duration::from_secs(5)).with_rate_limit(None),
+        store.clone(),
+        config(&["deals"], StartFrom::Tail),
+    );
+
+    // Nothing is read until the budget is spent.
+    let deadline = Instant::now() + WAIT;
+    while store.event_count().unwrap() < UNHANDLED_EVENTS {
+        assert!(
+            Instant::now() < deadline,
+            "the catch-up never reached the budget"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let stored = store.event_count().unwrap();
+    assert!(
+        stored <= UNHANDLED_EVENTS + 100,
+        "{stored} events stored while {UNHANDLED_EVENTS} reported ones were held"
+    );
+
+    assert_eq!(
+        changes_until_drained(&mut events, "deals").await,
+        ids,
+        "every event once, in order"
+    );
+    assert_eq!(store.event_count().unwrap(), 8000);
     engine.shutdown().await;
 }
 

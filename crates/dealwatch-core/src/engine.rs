@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use rand::Rng;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 
 use crate::client::{Client, FetchError, Position, MAX_LIMIT};
@@ -156,10 +156,7 @@ pub enum EngineEvent {
         failures: u32,
     },
     /// New events, committed to the store, oldest first.
-    Changes {
-        resource: String,
-        events: Vec<StoredEvent>,
-    },
+    Changes { resource: String, events: Batch },
     /// The saved position had expired; the stream was re-anchored at the top.
     Gap(Gap),
     /// A poll reached the newest end. `catch_up` is true for the first poll
@@ -194,6 +191,8 @@ pub struct Engine {
     /// One per stream, kept when its poller stops, so that a poller started
     /// again for the stream waits for the commits of the one before it.
     commit_gates: Mutex<HashMap<String, CommitGate>>,
+    /// Shared by every stream's [`Batch`]es.
+    budget: Arc<Semaphore>,
     /// The runtime the engine was started in. Pollers started later, as when
     /// the streams change from a GUI thread outside any runtime, run there too.
     runtime: tokio::runtime::Handle,
@@ -214,6 +213,7 @@ impl Engine {
             events,
             pollers: Mutex::new(HashMap::new()),
             commit_gates: Mutex::new(HashMap::new()),
+            budget: Arc::new(Semaphore::new(UNHANDLED_EVENTS)),
             runtime: tokio::runtime::Handle::current(),
         });
         for resource in &config.resources {
@@ -261,6 +261,7 @@ impl Engine {
             state: StreamState::Starting,
             drained_once: false,
             commit_gate,
+            budget: self.budget.clone(),
         };
         let task = self.runtime.spawn(stream.run(receiver));
         pollers.insert(resource.to_owned(), Poller { commands, task });
@@ -407,6 +408,8 @@ struct StreamPoller {
     drained_once: bool,
     /// Held while a [`Committer`] of this stream runs.
     commit_gate: CommitGate,
+    /// The engine's budget of reported events not yet dropped; see [`Batch`].
+    budget: Arc<Semaphore>,
 }
 
 impl StreamPoller {
@@ -680,6 +683,123 @@ async fn poll_stream(poller: &StreamPoller) -> Result<usize, PollError> {
     }
 }
 
+/// Reported events that may be waiting for the app or `tail` at once. A
+/// catch-up stores pages faster than a consumer that announces or prints
+/// them, and without this limit the reports of a whole backlog would queue
+/// in memory: about 1.3 KB an event.
+pub const UNHANDLED_EVENTS: usize = 5_000;
+/// How long a committer waits for the budget before it reports anyway. A
+/// consumer that keeps batches or stops reading, while waiting on the
+/// engine itself, then slows a catch-up down but cannot stop it.
+const BUDGET_WAIT: Duration = Duration::from_secs(5);
+
+/// The events of a [`EngineEvent::Changes`] report. It reads as the
+/// `Vec<StoredEvent>` it holds, and keeps a share of the engine's budget of
+/// [`UNHANDLED_EVENTS`] until it is dropped, or taken apart by `into_iter`.
+/// While the budget is spent the engine stops storing and fetching pages,
+/// so a consumer that keeps up sets the pace of a catch-up.
+#[derive(Debug, Default)]
+pub struct Batch {
+    events: Vec<StoredEvent>,
+    permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Batch {
+    /// Takes one unit of the budget per event, waiting up to
+    /// [`BUDGET_WAIT`], and wraps the events. Runs on a blocking thread.
+    fn reserve(
+        runtime: &tokio::runtime::Handle,
+        budget: &Arc<Semaphore>,
+        events: Vec<StoredEvent>,
+    ) -> Batch {
+        let units = events.len().min(UNHANDLED_EVENTS) as u32;
+        let permit = runtime.block_on(async {
+            match tokio::time::timeout(BUDGET_WAIT, budget.clone().acquire_many_owned(units)).await
+            {
+                Ok(Ok(permit)) => Some(permit),
+                _ => {
+                    tracing::debug!(
+                        units,
+                        "reported events are not being handled; reporting anyway"
+                    );
+                    None
+                }
+            }
+        });
+        Batch { events, permit }
+    }
+
+    /// Moves the events of `other` to the end of this batch, with its share of the budget.
+    pub fn append(&mut self, mut other: Batch) {
+        self.events.append(&mut other.events);
+        match (&mut self.permit, other.permit.take()) {
+            (Some(permit), Some(more)) => permit.merge(more),
+            (none @ None, more) => *none = more,
+            (Some(_), None) => {}
+        }
+    }
+
+    /// Returns the events, giving the budget back.
+    pub fn into_vec(self) -> Vec<StoredEvent> {
+        self.events
+    }
+}
+
+impl std::ops::Deref for Batch {
+    type Target = Vec<StoredEvent>;
+
+    fn deref(&self) -> &Vec<StoredEvent> {
+        &self.events
+    }
+}
+
+impl std::ops::DerefMut for Batch {
+    fn deref_mut(&mut self) -> &mut Vec<StoredEvent> {
+        &mut self.events
+    }
+}
+
+/// A copy holds no budget.
+impl Clone for Batch {
+    fn clone(&self) -> Batch {
+        Batch::from(self.events.clone())
+    }
+}
+
+/// Events that hold no budget, as for tests and replays.
+impl From<Vec<StoredEvent>> for Batch {
+    fn from(events: Vec<StoredEvent>) -> Batch {
+        Batch {
+            events,
+            permit: None,
+        }
+    }
+}
+
+impl FromIterator<StoredEvent> for Batch {
+    fn from_iter<I: IntoIterator<Item = StoredEvent>>(events: I) -> Batch {
+        Batch::from(events.into_iter().collect::<Vec<_>>())
+    }
+}
+
+impl IntoIterator for Batch {
+    type Item = StoredEvent;
+    type IntoIter = std::vec::IntoIter<StoredEvent>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.events.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Batch {
+    type Item = &'a StoredEvent;
+    type IntoIter = std::slice::Iter<'a, StoredEvent>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.events.iter()
+    }
+}
+
 /// A lock that a stream's [`Committer`] holds while it runs.
 type CommitGate = Arc<tokio::sync::Mutex<()>>;
 
@@ -705,6 +825,8 @@ impl Committer {
         let store = poller.store.clone();
         let events = poller.events.clone();
         let resource = poller.resource.clone();
+        let budget = poller.budget.clone();
+        let runtime = tokio::runtime::Handle::current();
         let task = tokio::task::spawn_blocking(move || {
             let _gate = gate;
             let mut stored = 0;
@@ -713,10 +835,11 @@ impl Committer {
                 let inserted = store.commit_page(&resource, page)?;
                 failpoint(Failpoint::AfterCommit);
                 stored += inserted.len();
-                if !inserted.is_empty() {
+                if !inserted.is_empty() && !events.is_closed() {
+                    let batch = Batch::reserve(&runtime, &budget, inserted);
                     let _ = events.send(EngineEvent::Changes {
                         resource: resource.clone(),
-                        events: inserted,
+                        events: batch,
                     });
                 }
             }

@@ -510,7 +510,7 @@ fn merge_changes(queued: Vec<EngineEvent>) -> Vec<EngineEvent> {
             Some(EngineEvent::Changes {
                 resource: open,
                 events: pending,
-            }) if *open == resource => pending.extend(events),
+            }) if *open == resource => pending.append(events),
             _ => merged.push(EngineEvent::Changes { resource, events }),
         }
     }
