@@ -176,11 +176,7 @@ fn newest_event_id(data_dir: &Path) -> Option<String> {
 
 fn unannounced_count(data_dir: &Path) -> Option<i64> {
     live_database(data_dir)?
-        .query_row(
-            "SELECT count(*) FROM events WHERE notified = 0",
-            [],
-            |row| row.get(0),
-        )
+        .query_row("SELECT count(*) FROM unannounced", [], |row| row.get(0))
         .ok()
 }
 

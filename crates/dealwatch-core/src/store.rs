@@ -39,10 +39,17 @@ CREATE TABLE IF NOT EXISTS events (
     stage_id    INTEGER,
     raw         TEXT NOT NULL,
     read        INTEGER NOT NULL DEFAULT 0,
+    -- No longer written: see the table unannounced. Kept so that files
+    -- made before it open unchanged.
     notified    INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS events_record ON events (record_type, record_id);
-CREATE INDEX IF NOT EXISTS events_unnotified ON events (notified) WHERE notified = 0;
+-- The ids of stored events not yet announced. Marking an event announced
+-- deletes a row of a few bytes here, where updating a column of events
+-- rewrote the whole row, snapshot included: as much writing as storing it.
+CREATE TABLE IF NOT EXISTS unannounced (
+    id          INTEGER PRIMARY KEY
+);
 CREATE TABLE IF NOT EXISTS gaps (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     resource    TEXT NOT NULL,
@@ -322,9 +329,10 @@ impl Store {
         Ok(conn)
     }
 
-    fn from_connection(conn: Connection, cap: usize) -> Result<Store, StoreError> {
+    fn from_connection(mut conn: Connection, cap: usize) -> Result<Store, StoreError> {
         conn.execute_batch(SCHEMA)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&mut conn)?;
         Ok(Store {
             conn: Mutex::new(conn),
             cap: cap.max(1),
@@ -390,6 +398,7 @@ impl Store {
                   received_at, name, owner_id, stage_id, raw)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
+            let mut unannounced = tx.prepare_cached("INSERT INTO unannounced (id) VALUES (?1)")?;
             let mut earlier_name = tx.prepare_cached(
                 "SELECT name FROM events WHERE record_type = ?1 AND record_id = ?2
                  AND name IS NOT NULL ORDER BY id DESC LIMIT 1",
@@ -423,8 +432,10 @@ impl Store {
                     item.raw,
                 ])?;
                 if changed == 1 {
+                    let id = tx.last_insert_rowid();
+                    unannounced.execute([id])?;
                     inserted.push(StoredEvent {
-                        id: tx.last_insert_rowid(),
+                        id,
                         event_id: item.meta.event_id,
                         resource: resource.to_owned(),
                         record_type,
@@ -463,6 +474,10 @@ impl Store {
                 tx.execute(
                     "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?1)",
                     [excess],
+                )?;
+                tx.execute(
+                    "DELETE FROM unannounced WHERE id < (SELECT min(id) FROM events)",
+                    [],
                 )?;
             }
         }
@@ -650,7 +665,7 @@ impl Store {
     pub fn unnotified(&self) -> Result<Vec<StoredEvent>, StoreError> {
         let conn = self.conn();
         let mut statement = conn.prepare(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE notified = 0 ORDER BY id"
+            "SELECT {EVENT_COLUMNS} FROM events WHERE id IN (SELECT id FROM unannounced) ORDER BY id"
         ))?;
         let rows = statement
             .query_map([], event_from_row)?
@@ -663,7 +678,7 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         {
-            let mut update = tx.prepare_cached("UPDATE events SET notified = 1 WHERE id = ?1")?;
+            let mut update = tx.prepare_cached("DELETE FROM unannounced WHERE id = ?1")?;
             for id in ids {
                 update.execute([id])?;
             }
@@ -717,6 +732,29 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+/// The schema's version, in `PRAGMA user_version`.
+const SCHEMA_VERSION: i64 = 1;
+
+/// Brings a file made by an earlier version up to [`SCHEMA_VERSION`]. Two
+/// processes opening one file at once migrate it once: the version is read
+/// and written inside one write transaction.
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if version < 1 {
+        // Version 1 keeps the events not yet announced in their own table.
+        tx.execute_batch(
+            "INSERT OR IGNORE INTO unannounced (id) SELECT id FROM events WHERE notified = 0;
+             DROP INDEX IF EXISTS events_unnotified;",
+        )?;
+    }
+    if version < SCHEMA_VERSION {
+        tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))?;
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 const EVENT_COLUMNS: &str =
@@ -905,6 +943,14 @@ mod tests {
         assert_eq!(
             rows.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(),
             ["e4", "e3", "e2"]
+        );
+        let unannounced: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM unannounced", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(
+            unannounced, 3,
+            "dropped events leave no unannounced id behind"
         );
     }
 
@@ -1130,5 +1176,63 @@ mod tests {
             }
         });
         assert_eq!(first.event_count().unwrap(), 30_000);
+    }
+
+    /// A file from before the table `unannounced` keeps its unannounced
+    /// events: they are still what a restart announces.
+    #[test]
+    fn older_file_keeps_its_unannounced_events() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE,
+                    resource TEXT NOT NULL, record_type TEXT NOT NULL, record_id INTEGER,
+                    event_type TEXT NOT NULL, event_time TEXT NOT NULL, received_at TEXT NOT NULL,
+                    name TEXT, owner_id INTEGER, stage_id INTEGER, raw TEXT NOT NULL,
+                    read INTEGER NOT NULL DEFAULT 0, notified INTEGER NOT NULL DEFAULT 0);
+                 CREATE INDEX events_unnotified ON events (notified) WHERE notified = 0;",
+            )
+            .unwrap();
+            for (n, notified) in [(1, 1), (2, 0), (3, 1), (4, 0)] {
+                let raw = format!(r#"{{"data":{{"id":{n}}},"meta":{{"event_id":"e{n}"}}}}"#);
+                conn.execute(
+                    "INSERT INTO events (event_id, resource, record_type, event_type,
+                     event_time, received_at, raw, notified)
+                     VALUES (?1, 'deals', 'deal', 'updated', '', '', ?2, ?3)",
+                    params![format!("e{n}"), raw, notified],
+                )
+                .unwrap();
+            }
+        }
+
+        let (store, _) = Store::open(&path, 100).unwrap();
+        let ids = |store: &Store| -> Vec<String> {
+            store
+                .unnotified()
+                .unwrap()
+                .into_iter()
+                .map(|event| event.event_id)
+                .collect()
+        };
+        assert_eq!(ids(&store), ["e2", "e4"]);
+        store.mark_notified(&[2]).unwrap();
+        drop(store);
+
+        // Opening it again migrates nothing twice.
+        let (store, _) = Store::open(&path, 100).unwrap();
+        assert_eq!(ids(&store), ["e4"]);
+        let index: Option<String> = store
+            .conn()
+            .query_row(
+                "SELECT name FROM sqlite_master WHERE name = 'events_unnotified'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()
+            .unwrap();
+        assert_eq!(index, None);
     }
 }
