@@ -251,7 +251,7 @@ async fn collect_changes(
 /// fails in the middle of a catch-up must still leave every page before it
 /// stored, in order, with the position after the last of them.
 #[tokio::test]
-async fn failure_in_the_middle_of_a_catch_up_keeps_the_pages_before_it() {
+async fn failure_mid_catch_up_keeps_earlier_pages() {
     let sim = simulator().await;
     let ids = push_deals(&sim, "deals", 1..351);
     // The first two requests are served as usual, the third fails.
@@ -293,7 +293,7 @@ async fn failure_in_the_middle_of_a_catch_up_keeps_the_pages_before_it() {
 /// before it are committed before the stream moves to the top, so none of
 /// them moves the position back to where it expired.
 #[tokio::test]
-async fn expiry_in_the_middle_of_a_catch_up_reanchors_after_the_pages_before_it() {
+async fn expiry_mid_catch_up_reanchors_after_earlier_pages() {
     let sim = simulator().await;
     let ids = push_deals(&sim, "deals", 1..351);
     sim.inject("deals", Fault::Hang(Some(Duration::ZERO)));
@@ -330,7 +330,7 @@ async fn expiry_in_the_middle_of_a_catch_up_reanchors_after_the_pages_before_it(
 /// pages until some are dropped, instead of queueing the whole backlog in
 /// memory.
 #[tokio::test]
-async fn a_consumer_that_falls_behind_holds_the_catch_up_back() {
+async fn slow_consumer_holds_back_catch_up() {
     let sim = simulator().await;
     let ids = push_deals(&sim, "deals", 1..8001);
     let store = memory_store();

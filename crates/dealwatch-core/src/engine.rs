@@ -408,7 +408,7 @@ struct StreamPoller {
     drained_once: bool,
     /// Held while a [`Committer`] of this stream runs.
     commit_gate: CommitGate,
-    /// The engine's budget of reported events not yet dropped; see [`Batch`].
+    /// The engine's budget of reported events not yet dropped, described at [`Batch`].
     budget: Arc<Semaphore>,
 }
 
@@ -436,8 +436,8 @@ impl StreamPoller {
                 self.interval = interval;
             }
             let Some(outcome) = outcome else {
-                // A commit started by the dropped poll still runs; wait for
-                // it, so that nothing is written after the engine stopped.
+                // A committer started by the dropped poll may still run. It
+                // is waited for, so that nothing is written after the stop.
                 let _ = self.commit_gate.lock().await;
                 for waiter in waiters.drain(..) {
                     let _ = waiter.send(());
@@ -694,7 +694,7 @@ pub const UNHANDLED_EVENTS: usize = 5_000;
 const BUDGET_WAIT: Duration = Duration::from_secs(5);
 
 /// The events of a [`EngineEvent::Changes`] report. It reads as the
-/// `Vec<StoredEvent>` it holds, and keeps a share of the engine's budget of
+/// `Vec<StoredEvent>` it contains, and keeps a share of the engine's budget of
 /// [`UNHANDLED_EVENTS`] until it is dropped, or taken apart by `into_iter`.
 /// While the budget is spent the engine stops storing and fetching pages,
 /// so a consumer that keeps up sets the pace of a catch-up.
@@ -759,14 +759,14 @@ impl std::ops::DerefMut for Batch {
     }
 }
 
-/// A copy holds no budget.
+/// A copy carries no share of the budget.
 impl Clone for Batch {
     fn clone(&self) -> Batch {
         Batch::from(self.events.clone())
     }
 }
 
-/// Events that hold no budget, as for tests and replays.
+/// Events that carry no share of the budget, as in tests.
 impl From<Vec<StoredEvent>> for Batch {
     fn from(events: Vec<StoredEvent>) -> Batch {
         Batch {

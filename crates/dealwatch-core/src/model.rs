@@ -59,9 +59,9 @@ pub struct RecordFields {
 ///
 /// It dereferences to `Value`, so `snapshot.get("value")` and
 /// `&*snapshot` read it like the tree itself. Text that fails to parse
-/// reads as `null`; a page is checked as a whole before its items are
-/// taken apart, so that happens only to a snapshot deeper than the
-/// parser's nesting limit.
+/// reads as `null`. A page is checked as a whole before its items are
+/// taken apart, so only a snapshot nested deeper than serde_json's limit
+/// of 128 levels reads as `null`.
 #[derive(Clone, Default)]
 pub struct Snapshot {
     text: Option<(Arc<str>, Range<usize>)>,
@@ -76,7 +76,7 @@ impl Snapshot {
         }
     }
 
-    /// The snapshot as a `Value`, parsing it on the first call.
+    /// Returns the snapshot as a `Value`, parsing it on the first call.
     pub fn value(&self) -> &Value {
         self.value.get_or_init(|| match self.text() {
             Some(text) => serde_json::from_str(text).unwrap_or(Value::Null),
@@ -84,7 +84,7 @@ impl Snapshot {
         })
     }
 
-    /// The snapshot's JSON text as received, when it came from an item.
+    /// Returns the snapshot's JSON text as received, when it came from an item.
     pub fn text(&self) -> Option<&str> {
         self.text
             .as_ref()
@@ -341,12 +341,12 @@ fn display_name<'a>(text: impl Fn(&str) -> Option<&'a str>) -> Option<String> {
     None
 }
 
-/// True when JSON text holds an object.
+/// True when JSON text contains an object.
 fn is_object(text: &str) -> bool {
     text.trim_start().starts_with('{')
 }
 
-/// An object key, borrowed from the text unless it holds escapes.
+/// An object key, borrowed from the text unless it contains escapes.
 struct Key<'a>(Cow<'a, str>);
 
 impl<'de> Deserialize<'de> for Key<'de> {
@@ -614,9 +614,9 @@ mod tests {
     }
 
     /// The fields read without a parse agree with those read from the
-    /// parsed snapshot, whatever the snapshot holds.
+    /// parsed snapshot, whatever the snapshot contains.
     #[test]
-    fn indexed_fields_match_the_parsed_snapshot() {
+    fn indexed_fields_match_parsed_snapshot() {
         let snapshots = [
             r#"{"id":1,"name":"Plain","owner_id":7,"stage_id":9}"#,
             r#"{"id":2,"name":"  ","first_name":"Ada","last_name":"Lovelace"}"#,
@@ -651,7 +651,7 @@ mod tests {
     }
 
     #[test]
-    fn odd_meta_and_items_are_kept_with_a_stable_id() {
+    fn odd_items_keep_stable_ids() {
         for raw in [
             r#"{"data":{"id":1},"meta":null}"#,
             r#"{"data":{"id":1},"meta":"text"}"#,
@@ -677,7 +677,7 @@ mod tests {
     }
 
     #[test]
-    fn page_with_an_odd_item_still_parses() {
+    fn page_with_odd_item_parses() {
         let body = r#"{"items":[7,{"data":{"id":1},"meta":{"event_id":"a","event_type":"created"}}],"meta":{"position":"p","top":true}}"#;
         let page = Page::parse(body).unwrap();
         assert_eq!(page.items.len(), 2);

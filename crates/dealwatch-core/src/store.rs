@@ -155,9 +155,9 @@ const RESTART_PAGES: i64 = 2_000;
 const WAL_SIZE_LIMIT: u64 = 8 * 1024 * 1024;
 
 /// Copies the write-ahead log back into the database file on a connection
-/// and thread of its own, so that a commit never waits for that copy and
-/// its `fsync`. While catching up, commits follow each other as fast as
-/// pages arrive, and copying the log took a fifth of each commit's time.
+/// and thread of its own, so that a commit does not wait for that copy and
+/// its `fsync`, except for a RESTART (see [`RESTART_PAGES`]). While
+/// catching up, copying the log took a fifth of each commit's time.
 struct Checkpointer {
     shared: Arc<(Mutex<CheckpointState>, Condvar)>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -213,18 +213,18 @@ impl Checkpointer {
             state.commits = 0;
             drop(state);
             // PASSIVE copies what it can without waiting for the writer or
-            // readers; what it leaves is copied next time. RESTART waits for
-            // the commit in progress and holds the next one back while it
-            // copies the rest, which is little after a PASSIVE one.
+            // readers, and what it leaves is copied next time. RESTART waits
+            // for the commit in progress and keeps the next one waiting while
+            // it copies the rest, which is little after a PASSIVE one.
             let checkpoint = |mode: &str| {
                 conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |row| {
                     Ok((row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))
                 })
             };
             match checkpoint("PASSIVE") {
-                // Only when PASSIVE copied the whole log: then no reader
-                // holds an old snapshot that RESTART would have to wait for
-                // while it keeps the writer out.
+                // Only when PASSIVE copied the whole log. Then no reader
+                // still reads an old part of it, which RESTART would wait
+                // for while it keeps the writer out.
                 Ok((log, copied)) if log >= RESTART_PAGES && copied == log => {
                     if let Err(error) = checkpoint("RESTART") {
                         tracing::debug!(%error, "checkpoint failed; retrying after the next commits");
@@ -317,8 +317,9 @@ impl Store {
             return Err(OpenFailure::Corrupt(check));
         }
         // 8 KB pages (SQLite's default is 4 KB) halve the number of log
-        // frames a commit writes, and commits ran a third faster with them.
-        // The size applies only to a new file.
+        // frames a commit writes. Committing the 90,000-event catch-up
+        // backlog went from about 46,000 to 62,000 events/s with them. The
+        // size applies only to a new file.
         conn.execute_batch(&format!(
             "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
              PRAGMA journal_size_limit = {WAL_SIZE_LIMIT};"
@@ -1127,7 +1128,7 @@ mod tests {
     /// log copied; the log must still start over instead of growing with every
     /// commit.
     #[test]
-    fn log_stays_bounded_under_back_to_back_commits() {
+    fn wal_stays_bounded_under_steady_commits() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("events.db");
         let (store, _) = Store::open(&path, 10_000).unwrap();
@@ -1158,7 +1159,7 @@ mod tests {
     /// checkpoint waits for readers, and SQLite would fail it at once as
     /// "locked". Each commit takes the write lock when it starts instead.
     #[test]
-    fn two_stores_on_one_file_commit_side_by_side() {
+    fn two_stores_commit_to_one_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("events.db");
         let (first, _) = Store::open(&path, 100_000).unwrap();
@@ -1181,7 +1182,7 @@ mod tests {
     /// A file from before the table `unannounced` keeps its unannounced
     /// events: they are still what a restart announces.
     #[test]
-    fn older_file_keeps_its_unannounced_events() {
+    fn older_file_keeps_unannounced_events() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("events.db");
         {
