@@ -173,8 +173,10 @@ fn print_events(args: &TailArgs, store: &Store, events: &[StoredEvent]) -> bool 
     if events.is_empty() {
         return true;
     }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // Standard output flushes at every line, a write call per event. One
+    // buffer per batch, flushed before the batch is marked printed, keeps
+    // the guarantee above.
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     for event in events {
         let written = if args.json {
             writeln!(out, "{}", event.raw)
