@@ -365,6 +365,59 @@ async fn slow_consumer_holds_back_catch_up() {
     engine.shutdown().await;
 }
 
+/// A catch-up into a database file, with every page marked announced as
+/// the app and `tail` do: the write-ahead log must start over now and then
+/// instead of growing with the backlog, which took 200 MB of disk for
+/// 90,000 events.
+#[tokio::test]
+async fn catch_up_keeps_log_file_small() {
+    let sim = simulator().await;
+    let notes = "n".repeat(1000);
+    for id in 0..30_000 {
+        sim.push_event(
+            "deals",
+            "updated",
+            json!({"id": id, "name": format!("Deal {id}"), "notes": notes}),
+            None,
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.db");
+    let (store, _) = Store::open(&path, 10_000).unwrap();
+    let store = Arc::new(store);
+    let (engine, mut events) = Engine::start(
+        client(&sim, Duration::from_secs(5)).with_rate_limit(None),
+        store.clone(),
+        config(&["deals"], StartFrom::Tail),
+    );
+
+    let wal = dir.path().join("events.db-wal");
+    let mut largest = 0;
+    let mut received = 0;
+    loop {
+        let event = tokio::time::timeout(WAIT, events.recv())
+            .await
+            .expect("timed out waiting for the catch-up")
+            .expect("engine event channel closed");
+        largest = largest.max(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0));
+        match event {
+            EngineEvent::Changes { events, .. } => {
+                received += events.len();
+                let ids: Vec<i64> = events.iter().map(|event| event.id).collect();
+                store.mark_notified(&ids).unwrap();
+            }
+            EngineEvent::Drained { .. } => break,
+            _ => {}
+        }
+    }
+    assert_eq!(received, 30_000);
+    assert!(
+        largest < 40 * 1024 * 1024,
+        "the log file grew to {largest} bytes for 30 MB of events"
+    );
+    engine.shutdown().await;
+}
+
 async fn token_error_stops_without_retrying(forbidden: bool) {
     let sim = simulator().await;
     let first_token = if forbidden {

@@ -72,6 +72,9 @@ pub enum FetchError {
     InvalidBody { status: u16, reason: PageError },
     #[error("the request failed: {0}")]
     Other(String),
+    /// The page arrived but could not be stored, as when the disk is full.
+    #[error("could not save events: {0}")]
+    Store(String),
 }
 
 impl FetchError {

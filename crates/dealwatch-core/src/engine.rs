@@ -574,7 +574,7 @@ impl StreamPoller {
                 self.failures += 1;
                 let delay = self.backoff.delay(self.failures);
                 tracing::error!(resource = %self.resource, %error, retry_in_ms = delay.as_millis() as u64, "could not save events; retrying");
-                let error = FetchError::Other(format!("could not save events: {error}"));
+                let error = FetchError::Store(error.to_string());
                 self.set_state(StreamState::BackingOff {
                     error: error.to_string(),
                     retry_in: delay,

@@ -146,18 +146,20 @@ pub struct Store {
 const COMMITS_PER_CHECKPOINT: u32 = 16;
 /// How long a commit waits at most before the checkpointer copies it.
 const CHECKPOINT_DELAY: Duration = Duration::from_secs(2);
-/// The log size, in pages, from which a checkpoint also makes the next
-/// commit start the log again from its beginning. A commit that starts while
-/// any of the log is left to copy appends to it instead, so under a steady
-/// run of commits the log would otherwise keep growing.
+/// The log size, in pages, from which the writer finishes a checkpoint
+/// itself, so that the next commit starts the log again from its beginning.
+/// A commit that starts while any of the log is left to copy appends to it
+/// instead, so under a steady run of commits the log would otherwise keep
+/// growing: to 200 MB in a catch-up of 90,000 events.
 const RESTART_PAGES: i64 = 2_000;
 /// The size the write-ahead log file is cut back to after a checkpoint.
 const WAL_SIZE_LIMIT: u64 = 8 * 1024 * 1024;
 
 /// Copies the write-ahead log back into the database file on a connection
 /// and thread of its own, so that a commit does not wait for that copy and
-/// its `fsync`, except for a RESTART (see [`RESTART_PAGES`]). While
-/// catching up, copying the log took a fifth of each commit's time.
+/// its `fsync`, except for the last part of a large log (see
+/// [`RESTART_PAGES`]). While catching up, copying the log took a fifth of
+/// each commit's time.
 struct Checkpointer {
     shared: Arc<(Mutex<CheckpointState>, Condvar)>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -167,15 +169,15 @@ struct Checkpointer {
 struct CheckpointState {
     commits: u32,
     stop: bool,
+    /// Set when the log has passed [`RESTART_PAGES`]; see [`Checkpointer::take_restart`].
+    restart_wanted: bool,
 }
 
 impl Checkpointer {
     fn start(path: &Path) -> Result<Checkpointer, String> {
         let open = || -> rusqlite::Result<Connection> {
             let conn = Connection::open(path)?;
-            // Shorter than the writer's 5 s, so that a RESTART held up by
-            // a reader gives way before a commit waiting behind it fails.
-            conn.busy_timeout(Duration::from_secs(1))?;
+            conn.busy_timeout(Duration::from_secs(5))?;
             conn.execute_batch("PRAGMA synchronous = NORMAL;")?;
             Ok(conn)
         };
@@ -213,22 +215,14 @@ impl Checkpointer {
             state.commits = 0;
             drop(state);
             // PASSIVE copies what it can without waiting for the writer or
-            // readers, and what it leaves is copied next time. RESTART waits
-            // for the commit in progress and keeps the next one waiting while
-            // it copies the rest, which is little after a PASSIVE one.
-            let checkpoint = |mode: &str| {
-                conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |row| {
-                    Ok((row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))
-                })
-            };
-            match checkpoint("PASSIVE") {
-                // Only when PASSIVE copied the whole log. Then no reader
-                // still reads an old part of it, which RESTART would wait
-                // for while it keeps the writer out.
-                Ok((log, copied)) if log >= RESTART_PAGES && copied == log => {
-                    if let Err(error) = checkpoint("RESTART") {
-                        tracing::debug!(%error, "checkpoint failed; retrying after the next commits");
-                    }
+            // readers, and what it leaves is copied next time.
+            match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+                row.get::<_, i64>(1)
+            }) {
+                Ok(log) if log >= RESTART_PAGES => {
+                    lock.lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .restart_wanted = true;
                 }
                 Ok(_) => {}
                 Err(error) => {
@@ -240,6 +234,22 @@ impl Checkpointer {
             }
             state = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         }
+    }
+
+    /// Returns true, once, when the log has grown past [`RESTART_PAGES`].
+    /// The writer then copies the rest of the log itself right after its
+    /// commit: with no commit in between, the copy reaches the end of the
+    /// log, and the next commit starts it over. The checkpointer cannot
+    /// do that while commits follow each other closely, because each one
+    /// appends to the log while it copies.
+    fn take_restart(&self) -> bool {
+        let (lock, _) = &*self.shared;
+        std::mem::take(
+            &mut lock
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .restart_wanted,
+        )
     }
 
     fn note_commit(&self) {
@@ -483,8 +493,14 @@ impl Store {
             }
         }
         tx.commit()?;
-        drop(conn);
         if let Some(checkpointer) = &self.checkpointer {
+            if checkpointer.take_restart() {
+                if let Err(error) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                {
+                    tracing::debug!(%error, "checkpoint after a commit failed");
+                }
+            }
+            drop(conn);
             checkpointer.note_commit();
         }
         Ok(inserted)
@@ -1133,13 +1149,27 @@ mod tests {
         let path = dir.path().join("events.db");
         let (store, _) = Store::open(&path, 10_000).unwrap();
         let mut largest = 0;
-        // 60,000 events of 1 KB: 60 MB through the log.
-        for page in 0..600 {
-            store
-                .commit_page("deals", bulky_page(page * 100, 100, &format!("p{page}")))
-                .unwrap();
-            largest = largest.max(wal_size(&path));
-        }
+        // 60,000 events of 1 KB: 60 MB through the log. Another thread
+        // marks each page announced, as the app and `tail` do, so the
+        // connection is never idle.
+        std::thread::scope(|scope| {
+            let (pages, committed) = std::sync::mpsc::sync_channel::<Vec<i64>>(4);
+            let store = &store;
+            scope.spawn(move || {
+                for ids in committed {
+                    store.mark_notified(&ids).unwrap();
+                }
+            });
+            for page in 0..600 {
+                let inserted = store
+                    .commit_page("deals", bulky_page(page * 100, 100, &format!("p{page}")))
+                    .unwrap();
+                pages
+                    .send(inserted.iter().map(|event| event.id).collect())
+                    .unwrap();
+                largest = largest.max(wal_size(&path));
+            }
+        });
         assert!(
             largest < 40 * 1024 * 1024,
             "the log grew to {largest} bytes"

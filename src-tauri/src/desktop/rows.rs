@@ -120,7 +120,8 @@ pub fn status(
     let mut message = match state {
         StreamState::Starting => "Connecting to Sell…".to_owned(),
         StreamState::Ok => "Connected".to_owned(),
-        StreamState::BackingOff { error, .. } => format!("Sell answered with an error: {error}. Retrying automatically."),
+        // The error names its own cause: Sell's answer, or saving the events.
+        StreamState::BackingOff { error, .. } => format!("{}. Retrying automatically.", sentence_case(error)),
         StreamState::RateLimited { .. } => "Sell's rate limit was reached. Retrying automatically.".to_owned(),
         StreamState::Offline { error, .. } => format!("Cannot reach Sell ({error}). Retrying automatically."),
         StreamState::TokenRejected => {
@@ -152,4 +153,45 @@ pub fn rfc3339(at: time::OffsetDateTime) -> String {
         .unwrap_or(at)
         .format(&Rfc3339)
         .unwrap_or_default()
+}
+
+/// Returns `text` with its first letter upper-cased, to start a sentence.
+fn sentence_case(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn backing_off(error: &str) -> String {
+        let state = StreamState::BackingOff {
+            error: error.to_owned(),
+            retry_in: Duration::from_secs(2),
+        };
+        status(&state, None, None, None, false, 0, None).message
+    }
+
+    #[test]
+    fn backing_off_names_its_cause() {
+        assert_eq!(
+            backing_off("could not save events: database or disk is full"),
+            "Could not save events: database or disk is full. Retrying automatically."
+        );
+        assert_eq!(
+            backing_off("Sell answered HTTP 502: Bad Gateway"),
+            "Sell answered HTTP 502: Bad Gateway. Retrying automatically."
+        );
+    }
+
+    #[test]
+    fn sentence_case_handles_empty_and_non_ascii() {
+        assert_eq!(sentence_case(""), "");
+        assert_eq!(sentence_case("été"), "Été");
+    }
 }
