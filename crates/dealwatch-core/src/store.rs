@@ -1185,8 +1185,8 @@ mod tests {
 
     /// Two stores on one file, as `dealwatch tail` beside the app, commit at
     /// the same time while their checkpointers copy the log. A commit that
-    /// read before taking the write lock could not wait for it while a
-    /// checkpoint waits for readers, and SQLite would fail it at once as
+    /// read before taking the write lock cannot wait for it once the other
+    /// store has written since that read, and SQLite fails it at once as
     /// "locked". Each commit takes the write lock when it starts instead.
     #[test]
     fn two_stores_commit_to_one_file() {
