@@ -366,7 +366,7 @@ async fn slow_consumer_holds_back_catch_up() {
 }
 
 /// A catch-up into a database file, with every page marked announced as
-/// the app and `tail` do: the write-ahead log must start over now and then
+/// the app and `tail` do. The write-ahead log must start over now and then
 /// instead of growing with the backlog, which took 200 MB of disk for
 /// 90,000 events.
 #[tokio::test]

@@ -738,11 +738,6 @@ impl Batch {
             (Some(_), None) => {}
         }
     }
-
-    /// Returns the events, giving the budget back.
-    pub fn into_vec(self) -> Vec<StoredEvent> {
-        self.events
-    }
 }
 
 impl std::ops::Deref for Batch {
@@ -817,7 +812,7 @@ struct Committer {
 }
 
 impl Committer {
-    /// Starts the thread. It holds the poller's commit gate until it ends,
+    /// Starts the thread. It keeps the poller's commit gate locked until it ends,
     /// which lets [`StreamPoller::run`] wait for it when stopping.
     async fn start(poller: &StreamPoller) -> Committer {
         let gate = poller.commit_gate.clone().lock_owned().await;

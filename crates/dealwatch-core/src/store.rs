@@ -160,7 +160,7 @@ const WAL_SIZE_LIMIT: u64 = 32 * 1024 * 1024;
 
 /// Copies the write-ahead log back into the database file on a connection
 /// and thread of its own, so that a commit does not wait for that copy and
-/// its `fsync`, except for the last part of a large log (see
+/// its `fsync`. The writer still copies the last part of a large log (see
 /// [`RESTART_PAGES`]). While catching up, copying the log took a fifth of
 /// each commit's time.
 struct Checkpointer {
@@ -173,7 +173,7 @@ struct CheckpointState {
     commits: u32,
     stop: bool,
     /// Set when the log has passed [`RESTART_PAGES`]; see [`Checkpointer::take_restart`].
-    restart_wanted: bool,
+    restart_due: bool,
 }
 
 impl Checkpointer {
@@ -225,7 +225,7 @@ impl Checkpointer {
                 Ok(log) if log >= RESTART_PAGES => {
                     lock.lock()
                         .unwrap_or_else(|poisoned| poisoned.into_inner())
-                        .restart_wanted = true;
+                        .restart_due = true;
                 }
                 Ok(_) => {}
                 Err(error) => {
@@ -251,7 +251,7 @@ impl Checkpointer {
             &mut lock
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .restart_wanted,
+                .restart_due,
         )
     }
 
@@ -1103,8 +1103,8 @@ mod tests {
         assert_eq!(left[0].event_id, "b");
     }
 
-    /// A page of `count` events of about 1 KB each, numbered from `first`.
-    /// The first has no name, so that its commit reads before it writes.
+    /// Builds a page of `count` events of about 1 KB each, numbered from
+    /// `first`. The first has no name, so that its commit reads before it writes.
     fn bulky_page(first: usize, count: usize, position: &str) -> Page {
         let filler = "x".repeat(900);
         let items = (first..first + count)
@@ -1144,8 +1144,8 @@ mod tests {
     }
 
     /// Commits without a pause leave the checkpointer no moment with the whole
-    /// log copied; the log must still start over instead of growing with every
-    /// commit.
+    /// log copied. The log must still start over instead of growing with
+    /// every commit.
     #[test]
     fn wal_stays_bounded_under_steady_commits() {
         let dir = tempfile::tempdir().unwrap();

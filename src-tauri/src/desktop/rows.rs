@@ -120,7 +120,7 @@ pub fn status(
     let mut message = match state {
         StreamState::Starting => "Connecting to Sell…".to_owned(),
         StreamState::Ok => "Connected".to_owned(),
-        // The error names its own cause: Sell's answer, or saving the events.
+        // The error names its own cause: Sell's reply, or saving the events.
         StreamState::BackingOff { error, .. } => format!("{}. Retrying automatically.", sentence_case(error)),
         StreamState::RateLimited { .. } => "Sell's rate limit was reached. Retrying automatically.".to_owned(),
         StreamState::Offline { error, .. } => format!("Cannot reach Sell ({error}). Retrying automatically."),
